@@ -1,0 +1,5 @@
+"""Run the command line: ``python -m detente``."""
+
+from detente.cli import main
+
+main()

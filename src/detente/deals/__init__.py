@@ -1,0 +1,1 @@
+"""Package deals, veto players, exchange and coalitions."""

@@ -1,0 +1,1 @@
+"""Road maps and iterated games: sequenced, reciprocal peace processes over time."""

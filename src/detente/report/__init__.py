@@ -1,0 +1,1 @@
+"""Self-contained HTML reports and terminal tables built from typed results."""

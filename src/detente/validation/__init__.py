@@ -1,0 +1,1 @@
+"""Backtests of forecasting models against real outcomes."""
