@@ -47,7 +47,9 @@ class Issue(BaseModel):
 
     ``meaning_0`` and ``meaning_100`` say what the ends of the scale stand for; ``status_quo`` is
     the outcome if no agreement is reached (used as the disagreement point by bargaining models).
-    ``units`` optionally maps the scale onto natural units for display.
+    ``units`` optionally maps the scale onto natural units for display. ``outcome`` records, for a
+    negotiation that is over, what was actually decided: reports show it beside the forecasts, and
+    backtests score against it. Models never read it.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
@@ -61,6 +63,10 @@ class Issue(BaseModel):
         default=None, description="The outcome without agreement, 0-100 (optional)."
     )
     units: Units | None = Field(default=None, description="Optional natural units of the scale.")
+    outcome: Score | None = Field(
+        default=None,
+        description="For a past negotiation: the outcome that actually happened, 0-100 (optional).",
+    )
 
     def to_natural(self, position: float) -> float:
         """Convert a 0-100 position into the issue's natural units (identity without units)."""

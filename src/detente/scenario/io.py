@@ -1,0 +1,431 @@
+"""Read and write scenarios: detente YAML, JSON and record CSV, plus KTAB and BDM-style tables.
+
+:func:`load_scenario` reads any supported file and returns a validated :class:`Scenario`, or raises
+a :class:`~detente.errors.ScenarioError` whose one-line message names the file, the line, row or
+field, and the fix. :func:`save_scenario` writes YAML, JSON or CSV by the file's suffix and never
+overwrites an existing file unless ``force=True``.
+
+Limits: files larger than :data:`MAX_FILE_BYTES` (10 MiB) are refused; text must be UTF-8 (a byte
+order mark is allowed); YAML aliases are refused (they allow "billion laughs" bombs); line endings may
+be LF, CRLF or CR.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import ValidationError
+
+from detente.errors import OutputExistsError, ScenarioError
+from detente.scenario._errors import scenario_error_from_validation
+from detente.scenario._yaml import load_yaml_with_lines
+from detente.scenario.scenario import Scenario
+
+__all__ = [
+    "CSV_COLUMNS",
+    "FORMAT_TAG",
+    "MAX_FILE_BYTES",
+    "dumps_scenario",
+    "load_scenario",
+    "loads_scenario",
+    "read_text",
+    "save_scenario",
+    "scenario_from_data",
+    "write_text",
+]
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+"""Largest input file detente reads (10 MiB): a guard against runaway inputs."""
+
+FORMAT_TAG = "detente-scenario/1"
+"""Value of the ``format`` key that detente writes at the top of YAML and JSON scenario files."""
+
+OutputFormat = Literal["yaml", "json", "csv"]
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def read_text(path: str | Path) -> str:
+    """Read a UTF-8 text file with the checks every input gets; normalise line endings to LF."""
+    p = Path(path)
+    if not p.exists():
+        raise ScenarioError("no such file", source=p, fix="check the path and the file name")
+    if not p.is_file():
+        raise ScenarioError("not a regular file", source=p, fix="give the path of a file")
+    size = p.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ScenarioError(
+            f"the file is {size / 2**20:.1f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit",
+            source=p,
+            fix="split the scenario or remove unneeded content",
+        )
+    raw = p.read_bytes()
+    return decode_text(raw, source=str(p))
+
+
+def decode_text(raw: bytes, *, source: str) -> str:
+    """Decode UTF-8 bytes (BOM allowed) and normalise CRLF and CR line endings to LF."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError(
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            source=source,
+            where=f"line {line}",
+            fix="save the file as UTF-8 (most editors offer it under 'Save as' or 'Encoding')",
+        ) from None
+    if "\x00" in text:
+        raise ScenarioError(
+            "the file contains NUL bytes: it is not a text file",
+            source=source,
+            fix="give a YAML, JSON or CSV text file",
+        )
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def scenario_from_data(
+    data: Any, *, source: str | None, lines: dict[tuple[Any, ...], int] | None = None
+) -> Scenario:
+    """Validate parsed YAML/JSON data as a scenario, with one-line errors."""
+    if data is None:
+        raise ScenarioError(
+            "the file is empty", source=source, fix="write a scenario with name, actors, issues and stances"
+        )
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            f"the top level is a {type(data).__name__}, not a mapping",
+            source=source,
+            fix="start the file with keys such as 'name:', 'actors:', 'issues:'",
+        )
+    data = dict(data)
+    tag = data.pop("format", FORMAT_TAG)
+    if tag != FORMAT_TAG:
+        raise ScenarioError(
+            f"unknown format {tag!r}",
+            source=source,
+            where="format",
+            fix=f"use format: {FORMAT_TAG} (or leave the key out)",
+        )
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise scenario_error_from_validation(exc, source=source, data=data, lines=lines) from None
+
+
+def loads_scenario(text: str, fmt: OutputFormat, *, source: str = "<string>") -> Scenario:
+    """Parse scenario text in detente's own YAML, JSON or record-CSV format."""
+    if fmt == "yaml":
+        data, lines = load_yaml_with_lines(text, source)
+        return scenario_from_data(data, source=source, lines=lines)
+    if fmt == "json":
+        try:
+            data = json.loads(text, parse_constant=_reject_constant)
+        except json.JSONDecodeError as exc:
+            raise ScenarioError(
+                f"not valid JSON: {exc.msg}",
+                source=source,
+                where=f"line {exc.lineno}, column {exc.colno}",
+                fix="check commas, brackets and quotes",
+            ) from None
+        except ValueError as exc:
+            raise ScenarioError(
+                str(exc), source=source, fix="write numbers as plain finite numbers"
+            ) from None
+        except RecursionError:
+            raise ScenarioError(
+                "the JSON is nested too deeply", source=source, fix="nest objects only a few levels"
+            ) from None
+        return scenario_from_data(data, source=source)
+    if fmt == "csv":
+        from detente.scenario.formats import read_csv_any
+
+        return read_csv_any(text, source=source)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"the JSON contains {name}, which is not a number")
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load a scenario file of any supported kind, chosen by suffix (and, for CSV, by content).
+
+    ``.yaml``/``.yml``: detente YAML. ``.json``: detente JSON. ``.csv``/``.txt``: detente's record
+    CSV, KTAB's SMP input CSV, or a Bueno de Mesquita-style table (name, capability, position,
+    salience), recognised from the first lines.
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    fmt: OutputFormat
+    if suffix in {".yaml", ".yml"}:
+        fmt = "yaml"
+    elif suffix == ".json":
+        fmt = "json"
+    elif suffix in {".csv", ".txt", ".tsv"}:
+        fmt = "csv"
+    else:
+        raise ScenarioError(
+            f"unknown file type {suffix or '(no suffix)'!r}",
+            source=p,
+            fix="use a .yaml, .yml, .json or .csv file",
+        )
+    return loads_scenario(read_text(p), fmt, source=str(p))
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+
+def scenario_to_data(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as plain data (defaults left out), with the format tag first."""
+    body = scenario.model_dump(mode="json", exclude_defaults=True)
+    return {"format": FORMAT_TAG, **body}
+
+
+class _Dumper(yaml.SafeDumper):
+    """YAML dumper: block style, multi-line strings as literal blocks, no aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value and value == value.strip() and "\t" not in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_presenter)
+
+
+def dumps_scenario(scenario: Scenario, fmt: OutputFormat) -> str:
+    """Serialise a scenario to detente YAML, JSON or record CSV (all lossless)."""
+    if fmt == "yaml":
+        return yaml.dump(
+            scenario_to_data(scenario), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
+        )
+    if fmt == "json":
+        return json.dumps(scenario_to_data(scenario), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        return _dumps_csv(scenario)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def format_for_path(path: str | Path) -> OutputFormat:
+    """The output format implied by a file suffix."""
+    suffix = Path(path).suffix.lower()
+    formats: dict[str, OutputFormat] = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".csv": "csv"}
+    if suffix not in formats:
+        raise ScenarioError(
+            f"cannot write {suffix or 'files without a suffix'!r}",
+            source=path,
+            fix="name the output .yaml, .json or .csv",
+        )
+    return formats[suffix]
+
+
+def write_text(path: str | Path, text: str, *, force: bool = False) -> Path:
+    """Write text atomically; refuse to replace an existing file unless ``force``."""
+    p = Path(path)
+    if p.exists() and not force:
+        raise OutputExistsError(
+            "the file already exists", source=p, fix="choose another name, or pass --force to overwrite it"
+        )
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return p
+
+
+def save_scenario(scenario: Scenario, path: str | Path, *, force: bool = False) -> Path:
+    """Write a scenario as YAML, JSON or CSV (by suffix); refuses to overwrite unless ``force``."""
+    return write_text(path, dumps_scenario(scenario, format_for_path(path)), force=force)
+
+
+# --- detente record CSV -------------------------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "record",
+    "id",
+    "name",
+    "title",
+    "description",
+    "capability",
+    "group",
+    "meaning_0",
+    "meaning_100",
+    "status_quo",
+    "outcome",
+    "unit",
+    "at_0",
+    "at_100",
+    "actor",
+    "issue",
+    "position",
+    "salience",
+    "sd",
+    "low",
+    "high",
+    "basis",
+    "source",
+    "quote",
+    "author",
+    "date",
+    "file",
+    "url",
+    "note",
+)
+"""Columns of detente's record CSV: one row per scenario, source, actor, issue and stance."""
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else repr(float(value))
+
+
+def _dumps_csv(scenario: Scenario) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerow({"record": "scenario", "name": scenario.name, "description": scenario.description})
+    for s in scenario.sources:
+        writer.writerow({"record": "source", **s.model_dump()})
+    for a in scenario.actors:
+        writer.writerow({"record": "actor", **a.model_dump(), "capability": _num(a.capability)})
+    for i in scenario.issues:
+        row: dict[str, Any] = {"record": "issue", **i.model_dump(exclude={"units"})}
+        row["status_quo"], row["outcome"] = _num(i.status_quo), _num(i.outcome)
+        if i.units is not None:
+            row.update(unit=i.units.unit, at_0=_num(i.units.at_0), at_100=_num(i.units.at_100))
+        writer.writerow(row)
+    for st in scenario.stances:
+        row = {"record": "stance", **st.model_dump(exclude={"uncertainty"})}
+        row["position"], row["salience"] = _num(st.position), _num(st.salience)
+        if st.uncertainty is not None:
+            u = st.uncertainty
+            row.update(sd=_num(u.sd), low=_num(u.low), high=_num(u.high))
+        writer.writerow(row)
+    return buf.getvalue()
+
+
+_RECORD_FIELDS = {
+    "source": ("id", "title", "author", "date", "file", "url", "note"),
+    "actor": ("id", "name", "capability", "description", "group"),
+    "issue": ("id", "name", "description", "meaning_0", "meaning_100", "status_quo", "outcome"),
+    "stance": ("actor", "issue", "position", "salience", "basis", "source", "quote", "note"),
+}
+_NUMERIC = {
+    "capability",
+    "status_quo",
+    "outcome",
+    "position",
+    "salience",
+    "sd",
+    "low",
+    "high",
+    "at_0",
+    "at_100",
+}
+
+
+def read_record_csv(rows: list[list[str]], *, source: str) -> Scenario:
+    """Build a scenario from detente's record CSV (header row first)."""
+    header = [h.strip() for h in rows[0]]
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    if unknown:
+        raise ScenarioError(
+            f"unknown column {unknown[0]!r}",
+            source=source,
+            where="row 1",
+            fix=f"use only these columns: {', '.join(CSV_COLUMNS)}",
+        )
+    data: dict[str, Any] = {"sources": [], "actors": [], "issues": [], "stances": []}
+    seen_scenario = False
+    for rownum, values in enumerate(rows[1:], start=2):
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) > len(header):
+            raise ScenarioError(
+                f"{len(values)} fields but the header has {len(header)}",
+                source=source,
+                where=f"row {rownum}",
+                fix="quote fields that contain commas",
+            )
+        cells = dict(zip(header, values, strict=False))
+        kind = cells.get("record", "").strip()
+
+        def get(col: str, kind: str = kind, cells: dict[str, str] = cells, rownum: int = rownum) -> Any:
+            raw = cells.get(col, "")
+            if col in _NUMERIC:
+                return _parse_number(raw, source=source, where=f"row {rownum}, column '{col}'")
+            return raw
+
+        if kind == "scenario":
+            if seen_scenario:
+                raise ScenarioError(
+                    "a second 'scenario' row",
+                    source=source,
+                    where=f"row {rownum}",
+                    fix="keep one scenario row",
+                )
+            seen_scenario = True
+            data["name"] = get("name")
+            if get("description"):
+                data["description"] = get("description")
+        elif kind in _RECORD_FIELDS:
+            item = {f: get(f) for f in _RECORD_FIELDS[kind]}
+            item = {k: v for k, v in item.items() if v not in ("", None)}
+            if kind == "issue" and any(cells.get(c, "") for c in ("unit", "at_0", "at_100")):
+                item["units"] = {"unit": get("unit"), "at_0": get("at_0"), "at_100": get("at_100")}
+            if kind == "stance" and any(cells.get(c, "") for c in ("sd", "low", "high")):
+                unc = {c: get(c) for c in ("sd", "low", "high")}
+                item["uncertainty"] = {k: v for k, v in unc.items() if v is not None}
+            data[kind + "s"].append(item)
+        else:
+            raise ScenarioError(
+                f"unknown record type {kind!r}",
+                source=source,
+                where=f"row {rownum}",
+                fix="the 'record' column must be scenario, source, actor, issue or stance",
+            )
+    if not seen_scenario:
+        raise ScenarioError(
+            "no 'scenario' row", source=source, fix="add a row with record=scenario and the scenario's name"
+        )
+    return scenario_from_data(data, source=source)
+
+
+def _parse_number(raw: str, *, source: str, where: str) -> float | None:
+    text = raw.strip()
+    if text == "":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ScenarioError(
+            f"{text[:40]!r} is not a number",
+            source=source,
+            where=where,
+            fix="write a plain number such as 42 or 0.5",
+        ) from None
+    if not math.isfinite(value):
+        raise ScenarioError(
+            f"{text!r} is not a finite number",
+            source=source,
+            where=where,
+            fix="write a finite number (not NaN or infinity)",
+        )
+    return value

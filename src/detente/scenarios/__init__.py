@@ -1,0 +1,98 @@
+"""Scenarios embedded in the package, read through :mod:`importlib.resources`.
+
+``korea`` (the default) is the Korean peninsula case built from the project's five source essays;
+``ec-emissions`` is Bueno de Mesquita's European Community example with its known outcome; the
+``ktab-*`` scenarios are KTAB's SMP example inputs.
+
+>>> "korea" in list_scenarios()
+True
+>>> load_scenario("ec-emissions").issue("delay").units.unit
+'years'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+from detente.errors import ScenarioError
+from detente.scenario.io import decode_text, loads_scenario
+from detente.scenario.io import load_scenario as load_scenario_file
+from detente.scenario.scenario import Scenario
+
+__all__ = ["DEFAULT_SCENARIO", "EmbeddedScenario", "list_scenarios", "load_scenario", "resolve_scenario"]
+
+DEFAULT_SCENARIO = "korea"
+"""Name of the scenario commands use when none is given."""
+
+
+@dataclass(frozen=True)
+class EmbeddedScenario:
+    """An embedded scenario: its name, file inside the package, and a one-line summary."""
+
+    name: str
+    file: str
+    summary: str
+
+
+_EMBEDDED: tuple[EmbeddedScenario, ...] = (
+    EmbeddedScenario(
+        "korea", "korea.yaml", "Korean peninsula crisis: 6 actors, 9 issues, from the five source essays"
+    ),
+    EmbeddedScenario(
+        "ec-emissions",
+        "ec-emissions.yaml",
+        "EC car emission standards (Bueno de Mesquita 1994): 10 actors, outcome 8.833 years",
+    ),
+    EmbeddedScenario("ktab-3dim", "ktab/dummyData_3Dim.csv", "KTAB example: 7 synthetic actors, 3 issues"),
+    EmbeddedScenario(
+        "ktab-soe",
+        "ktab/SOE-Pol-Comp.csv",
+        "KTAB example: China's oil-and-gas SOE reform, 13 actors, 2 issues",
+    ),
+    EmbeddedScenario("ktab-6dim", "ktab/dummyData_6Dim.csv", "KTAB example: 27 synthetic actors, 6 issues"),
+    EmbeddedScenario("ktab-a040", "ktab/dummyData-a040.csv", "KTAB scaling test: 40 actors, 1 issue"),
+    EmbeddedScenario("ktab-a080", "ktab/dummyData-a080.csv", "KTAB scaling test: 80 actors, 1 issue"),
+    EmbeddedScenario("ktab-a160", "ktab/dummyData-a160.csv", "KTAB scaling test: 160 actors, 1 issue"),
+)
+
+
+def embedded_scenarios() -> tuple[EmbeddedScenario, ...]:
+    """All embedded scenarios, default first."""
+    return _EMBEDDED
+
+
+def list_scenarios() -> list[str]:
+    """Names of the embedded scenarios, default first."""
+    return [e.name for e in _EMBEDDED]
+
+
+def load_scenario(name: str) -> Scenario:
+    """Load the embedded scenario called ``name``."""
+    for entry in _EMBEDDED:
+        if entry.name == name:
+            resource = files(__package__).joinpath(entry.file)
+            text = decode_text(resource.read_bytes(), source=f"<embedded {name}>")
+            fmt = "yaml" if entry.file.endswith(".yaml") else "csv"
+            return loads_scenario(text, fmt, source=entry.file)
+    raise ScenarioError(
+        f"there is no embedded scenario called {name!r}",
+        fix=f"use one of: {', '.join(list_scenarios())}, or the path of a scenario file",
+    )
+
+
+def resolve_scenario(name_or_path: str | Path | None) -> Scenario:
+    """Load an embedded scenario by name, or a scenario file by path; ``None`` gives the default."""
+    if name_or_path is None:
+        return load_scenario(DEFAULT_SCENARIO)
+    text = str(name_or_path)
+    if text in list_scenarios():
+        return load_scenario(text)
+    path = Path(text)
+    if not path.suffix and not path.exists():
+        raise ScenarioError(
+            f"{text!r} is neither an embedded scenario nor a file",
+            fix=f"use one of: {', '.join(list_scenarios())}, or the path of a scenario file",
+        )
+    return load_scenario_file(path)
