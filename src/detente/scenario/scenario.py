@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -200,6 +201,13 @@ class Scenario(BaseModel):
 
     # --- derived scenarios ------------------------------------------------------------------------
 
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Scenario:
+        """Copy (as pydantic's ``model_copy``, without re-validation), dropping cached look-ups."""
+        copy = super().model_copy(update=update, deep=deep)
+        for name in _CACHED:
+            copy.__dict__.pop(name, None)
+        return copy
+
     def replace_stances(self, stances: list[Stance] | tuple[Stance, ...]) -> Scenario:
         """Return a copy with other stances (validated)."""
         return Scenario(**{**self._shallow(), "stances": tuple(stances)})
@@ -225,6 +233,9 @@ class Scenario(BaseModel):
     def estimates(self) -> list[Stance]:
         """Stances that are the analyst's estimates rather than stated in a source."""
         return [s for s in self.stances if s.basis == "estimate"]
+
+
+_CACHED = ("_actor_index", "_issue_index", "_stance_index")
 
 
 def _first_duplicate(ids: object) -> str | None:
