@@ -89,7 +89,12 @@ def scenario_error_from_validation(
     """
     err = exc.errors(include_url=False)[0]
     loc = tuple(err["loc"])
-    where = format_loc(loc) + _context(data, loc) if loc else "scenario"
+    if not loc:
+        where = "scenario"
+    elif len(loc) >= 2 and isinstance(loc[1], int):
+        where = format_loc(loc[:2]) + _context(data, loc) + (f".{format_loc(loc[2:])}" if loc[2:] else "")
+    else:
+        where = format_loc(loc)
     if lines:
         for k in range(len(loc), -1, -1):
             if loc[:k] in lines:

@@ -17,6 +17,7 @@ from detente.errors import ScenarioError
 __all__ = ["load_yaml_with_lines"]
 
 MAX_DEPTH = 40
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -35,8 +36,9 @@ class _NoAliasLoader(yaml.SafeLoader):
 
 def load_yaml_with_lines(text: str, source: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
     """Parse YAML text; return (data, {path: line}). Raises :class:`ScenarioError` on bad YAML."""
-    loader = _NoAliasLoader(text)
+    loader = None
     try:
+        loader = _NoAliasLoader(text)
         node = loader.get_single_node()
         if node is None:
             return None, {}
@@ -55,6 +57,14 @@ def load_yaml_with_lines(text: str, source: str) -> tuple[Any, dict[tuple[Any, .
             where=where,
             fix="check indentation, colons and quotes around this place",
         ) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise ScenarioError(
+            f"not valid YAML: the character {chr(exc.character)!r} is not allowed",
+            source=source,
+            where=f"line {line}",
+            fix="remove control characters from the file",
+        ) from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"not valid YAML: {exc}", source=source, fix="check the YAML syntax") from None
     except RecursionError:
@@ -62,7 +72,8 @@ def load_yaml_with_lines(text: str, source: str) -> tuple[Any, dict[tuple[Any, .
             "the YAML is nested too deeply", source=source, fix=f"nest at most {MAX_DEPTH} levels"
         ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _build(
@@ -79,6 +90,12 @@ def _build(
             fix=f"nest at most {MAX_DEPTH} levels",
         )
     lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
+        raise ScenarioError(
+            f"the YAML tag {node.tag!r} is not allowed",
+            where=f"line {node.start_mark.line + 1}",
+            fix="remove the tag (the '!!...' part)",
+        )
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
 from pathlib import Path
 
@@ -93,7 +94,11 @@ def slugify(text: str, taken: set[str] | None = None) -> str:
 
 
 def _rows(text: str, delimiter: str = ",") -> list[list[str]]:
-    return list(csv.reader(text.split("\n"), delimiter=delimiter, skipinitialspace=False))
+    # Parse the whole text, not line by line, so that quoted fields may contain newlines.
+    try:
+        return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as exc:
+        raise ScenarioError(f"malformed CSV: {exc}", fix="check the quotes in the file") from None
 
 
 def _delimiter(first_line: str) -> str:

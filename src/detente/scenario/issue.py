@@ -39,7 +39,10 @@ class Units(BaseModel):
 
     def from_natural(self, value: float) -> float:
         """Convert a value in natural units into a 0-100 position."""
-        return round(100.0 * (value - self.at_0) / (self.at_100 - self.at_0), 12)
+        position = 100.0 * (value - self.at_0) / (self.at_100 - self.at_0)
+        # Round scalars to 12 decimals so that exact inputs (8.833 years) give exact positions (80.55);
+        # arrays (as matplotlib passes them) are returned as computed.
+        return round(position, 12) if isinstance(position, float) else position
 
 
 class Issue(BaseModel):

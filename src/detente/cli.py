@@ -1,0 +1,380 @@
+"""The ``detente`` command line: parse, call one pure function, present the typed result.
+
+Every command is a thin presenter. Errors that detente raises on purpose (:class:`DetenteError`) are
+caught in one place, :class:`_DetenteGroup`, printed as one line, and end the program with their exit
+code (2 for bad input). Outputs are never overwritten without ``--force``.
+
+Adding a command: define a function decorated with ``@app.command()`` (or add a ``typer.Typer()``
+sub-app with ``app.add_typer``), load inputs with :func:`_scenario`, call the engine, render rows with
+:func:`_print_rows`, and write files with :func:`_write_json` / :func:`detente.scenario.io.write_text`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from detente import __version__
+from detente.errors import DetenteError, ParameterError
+from detente.scenario.io import (
+    dumps_scenario,
+    format_for_path,
+    write_text,
+)
+from detente.scenario.io import (
+    load_scenario as load_scenario_file,
+)
+from detente.scenario.scenario import Scenario
+from detente.scenarios import DEFAULT_SCENARIO, resolve_scenario
+
+__all__ = ["app", "main"]
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+class _DetenteGroup(TyperGroup):
+    """Click group that turns every :class:`DetenteError` into one line on stderr and its exit code."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DetenteError as exc:
+            err_console.print(f"error: {exc.message}", markup=False, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    cls=_DetenteGroup,
+    name="detente",
+    help="Forecast and simulate multilateral negotiations and peace processes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"detente {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Forecast and simulate multilateral negotiations and peace processes.
+
+    With no scenario argument, commands use the embedded Korean peninsula scenario.
+    """
+
+
+# --- shared helpers ---------------------------------------------------------------------------------
+
+ScenarioArg = Annotated[
+    str | None,
+    typer.Argument(
+        help=f"An embedded scenario name (see `detente scenarios`) or a scenario file; default {DEFAULT_SCENARIO}.",
+        show_default=False,
+    ),
+]
+SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Seed for every random draw.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite output files that exist.")]
+JsonOpt = Annotated[Path | None, typer.Option("--json", help="Also write the result as JSON to this file.")]
+
+
+def _scenario(name_or_path: str | None) -> Scenario:
+    """Load the scenario named on the command line (embedded name or file path)."""
+    return resolve_scenario(name_or_path)
+
+
+def _write_json(path: Path, data: Any, *, force: bool) -> None:
+    """Write JSON (UTF-8, indented) without overwriting unless ``force``."""
+    write_text(path, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", force=force)
+    err_console.print(f"wrote {path}", markup=False)
+
+
+def _print_rows(
+    rows: list[dict[str, Any]], *, title: str | None = None, columns: list[str] | None = None
+) -> None:
+    from detente.report.console import rows_table
+
+    console.print(rows_table(rows, title=title, columns=columns))
+
+
+def _parse_params(items: list[str] | None) -> dict[str, Any]:
+    """``["voting_rule=Cubic", "max_rounds=50"]`` -> dict; values stay text for the model to validate."""
+    params: dict[str, Any] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ParameterError(
+                f"{item!r} is not NAME=VALUE",
+                where="--param",
+                fix="write parameters as NAME=VALUE, e.g. --param max_rounds=50",
+            )
+        key, value = item.split("=", 1)
+        key = key.strip().replace("-", "_")
+        if not key:
+            raise ParameterError(f"{item!r} has no name", where="--param", fix="write NAME=VALUE")
+        params[key] = value.strip()
+    return params
+
+
+# --- scenario commands -----------------------------------------------------------------------------
+
+
+@app.command()
+def scenarios() -> None:
+    """List the scenarios embedded in detente."""
+    from detente.scenarios import embedded_scenarios
+
+    rows = [
+        {"name": e.name + (" (default)" if e.name == DEFAULT_SCENARIO else ""), "content": e.summary}
+        for e in embedded_scenarios()
+    ]
+    _print_rows(rows, title="Embedded scenarios")
+
+
+@app.command()
+def show(scenario: ScenarioArg = None) -> None:
+    """Print a scenario readably: actors, issues, stances and sources."""
+    from detente.report.tables import scenario_summary, stance_rows
+
+    s = _scenario(scenario)
+    counts = scenario_summary(s)
+    console.print(f"[bold]{_escape(s.name)}[/bold]")
+    if s.description:
+        console.print(s.description, markup=False)
+    console.print(
+        f"{counts['actors']} actors, {counts['issues']} issues, {counts['stances']} stances "
+        f"({counts['sourced']} sourced, {counts['estimates']} analyst estimates), {counts['sources']} sources",
+        markup=False,
+    )
+    _print_rows(
+        [
+            {
+                "id": a.id,
+                "name": a.name,
+                "capability": f"{a.capability:g}",
+                "group": a.group,
+                "description": a.description,
+            }
+            for a in s.actors
+        ],
+        title="Actors",
+    )
+    _print_rows(
+        [
+            {
+                "id": i.id,
+                "name": i.name,
+                "0 means": i.meaning_0,
+                "100 means": i.meaning_100,
+                "status quo": "-" if i.status_quo is None else i.format_position(i.status_quo),
+            }
+            for i in s.issues
+        ],
+        title="Issues",
+    )
+    _print_rows(
+        stance_rows(s),
+        title="Stances",
+        columns=["actor", "issue", "position", "salience", "uncertainty", "basis", "source", "note"],
+    )
+    if s.sources:
+        _print_rows(
+            [
+                {
+                    "id": x.id,
+                    "title": x.title,
+                    "author": x.author,
+                    "date": x.date,
+                    "file or URL": x.file or x.url,
+                }
+                for x in s.sources
+            ],
+            title="Sources",
+        )
+
+
+@app.command()
+def validate(file: Annotated[Path, typer.Argument(help="Scenario file to check.")]) -> None:
+    """Check a scenario file; print a summary, or one line naming the problem (exit code 2)."""
+    from detente.report.tables import scenario_summary
+
+    s = load_scenario_file(file)
+    counts = scenario_summary(s)
+    console.print(
+        f"ok: {file}: {counts['actors']} actors, {counts['issues']} issues, {counts['stances']} stances "
+        f"({counts['sourced']} sourced, {counts['estimates']} estimates)",
+        markup=False,
+    )
+    for warning in _warnings(s):
+        console.print(f"warning: {warning}", markup=False)
+
+
+def _warnings(s: Scenario) -> list[str]:
+    out = []
+    with_stance = {st.actor for st in s.stances}
+    out += [f"actor {a.id!r} has no stances" for a in s.actors if a.id not in with_stance]
+    out += [
+        f"the estimate of {st.actor} on {st.issue} gives no rationale in 'note'"
+        for st in s.estimates()
+        if not st.note.strip()
+    ]
+    return out
+
+
+@app.command()
+def convert(
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="Input: an embedded scenario name, or a detente YAML/JSON/CSV, KTAB CSV or BDM table."
+        ),
+    ],
+    target: Annotated[Path, typer.Argument(help="Output file: .yaml, .json or .csv (detente formats).")],
+    force: ForceOpt = False,
+) -> None:
+    """Convert a scenario between formats (YAML, JSON, CSV; KTAB and BDM tables are read)."""
+    s = _scenario(source)
+    text = dumps_scenario(s, format_for_path(target))
+    write_text(target, text, force=force)
+    err_console.print(f"wrote {target}", markup=False)
+
+
+# --- forecasting commands -------------------------------------------------------------------------------
+
+
+@app.command()
+def models() -> None:
+    """List the forecasting models and their parameters."""
+    from detente.models import ALL_MODELS
+
+    for cls in ALL_MODELS:
+        console.print(f"[bold]{cls.name}[/bold]: {_escape(cls.summary)}")
+        rows = [
+            {"parameter": p.name, "type": p.type, "default": repr(p.default), "meaning": p.description}
+            for p in cls.parameter_info()
+        ]
+        if rows:
+            _print_rows(rows)
+        if cls.tags.reference:
+            console.print(f"  reference: {cls.tags.reference}", markup=False)
+
+
+@app.command()
+def run(
+    scenario: ScenarioArg = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", "-m", help="Model to run (repeatable); default: every model."),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder for report.html.")] = Path("detente-report"),
+    seed: SeedOpt = 0,
+    force: ForceOpt = False,
+    json_out: JsonOpt = None,
+) -> None:
+    """Run every model on a scenario, print the forecasts and write an HTML report."""
+    from detente.models import ALL_MODELS, get_model
+    from detente.models.compare import compare_models
+    from detente.report.run import run_report
+    from detente.report.tables import forecast_table
+
+    report_path = out / "report.html"
+    _refuse_existing([report_path, json_out], force=force)
+    s = _scenario(scenario)
+    chosen = [get_model(m) for m in model] if model else [cls() for cls in ALL_MODELS]
+    with console.status("forecasting") as status:
+        comparison = compare_models(
+            s, chosen, seed=seed, on_model=lambda name: status.update(f"forecasting with {name}")
+        )
+    rows = forecast_table(s, comparison.forecasts)
+    _print_rows(
+        rows, title=f"Forecasts: {s.name}", columns=["id", *[k for k in rows[0] if k not in ("id", "issue")]]
+    )
+    for name, reason in comparison.failures.items():
+        err_console.print(f"note: model {name} did not run: {reason}", markup=False)
+    with console.status("writing the report"):
+        html = run_report(s, comparison, command=_command_line())
+    write_text(report_path, html, force=force)
+    err_console.print(f"wrote {report_path}", markup=False)
+    if json_out is not None:
+        _write_json(json_out, comparison.model_dump(mode="json"), force=force)
+
+
+@app.command()
+def forecast(
+    scenario: Annotated[str, typer.Argument(help="Scenario file or embedded scenario name.")],
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="Model name (see `detente models`).")
+    ] = "compromise",
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="Model parameter NAME=VALUE (repeatable).")
+    ] = None,
+    seed: SeedOpt = 0,
+    json_out: JsonOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Forecast a scenario with one model; print the forecast and any per-round summary."""
+    from detente.models import get_model
+    from detente.report.tables import forecast_table, rounds_table
+
+    _refuse_existing([json_out], force=force)
+    s = _scenario(scenario)
+    m = get_model(model, **_parse_params(param))
+    with console.status(f"forecasting with {m.name}"):
+        f = m.forecast(s, seed=seed)
+    rounds = rounds_table(s, f)
+    if rounds:
+        _print_rows(rounds, title=f"{m.name}: rounds")
+    rows = forecast_table(s, [f])
+    _print_rows(
+        rows,
+        title=f"{m.name} forecast: {s.name} ({f.status.value})",
+        columns=[k for k in rows[0] if k != "id"],
+    )
+    if json_out is not None:
+        _write_json(json_out, f.to_json_dict(), force=force)
+
+
+def _refuse_existing(paths: list[Path | None], *, force: bool) -> None:
+    """Fail before any work if an output exists and ``--force`` was not given."""
+    from detente.errors import OutputExistsError
+
+    for p in paths:
+        if p is not None and p.exists() and not force:
+            raise OutputExistsError(
+                "the file already exists",
+                source=p,
+                fix="choose another name or folder, or pass --force to overwrite it",
+            )
+
+
+def _command_line() -> str:
+    return " ".join(["detente", *sys.argv[1:]]) if sys.argv and sys.argv[0].endswith("detente") else ""
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def main() -> None:
+    """Entry point of the ``detente`` console script."""
+    app(prog_name="detente")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
