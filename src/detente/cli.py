@@ -84,7 +84,7 @@ def _root(
 ScenarioArg = Annotated[
     str | None,
     typer.Argument(
-        help=f"An embedded scenario name (see `detente scenarios`) or a scenario file; default {DEFAULT_SCENARIO}.",
+        help=f"Embedded scenario (see `detente scenarios`) or scenario file; default {DEFAULT_SCENARIO}.",
         show_default=False,
     ),
 ]
@@ -157,7 +157,8 @@ def show(scenario: ScenarioArg = None) -> None:
         console.print(s.description, markup=False)
     console.print(
         f"{counts['actors']} actors, {counts['issues']} issues, {counts['stances']} stances "
-        f"({counts['sourced']} sourced, {counts['estimates']} analyst estimates), {counts['sources']} sources",
+        f"({counts['sourced']} sourced, {counts['estimates']} analyst estimates), "
+        f"{counts['sources']} sources",
         markup=False,
     )
     _print_rows(

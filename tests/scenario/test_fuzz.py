@@ -63,6 +63,9 @@ TOKENS = [
 ]
 
 
+OPERATIONS = ["delete", "insert", "replace", "truncate", "dupline", "swaplines", "flip"]
+
+
 @st.composite
 def mutated_files(draw: st.DrawFn) -> tuple[str, bytes]:
     suffix, data = draw(st.sampled_from(SEEDS))

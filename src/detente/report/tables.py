@@ -104,7 +104,7 @@ def rounds_table(scenario: Scenario, forecast: Forecast) -> list[dict[str, Any]]
             continue
         row: dict[str, Any] = {"round": str(r.index)}
         for key, value in r.summary.items():
-            stat, _, issue_id = key.partition(":")
+            _stat, _, issue_id = key.partition(":")
             issue_id = issue_id or (single or "")
             if issue_id in scenario.issue_ids:
                 row[key] = format_issue_value(scenario, issue_id, value, digits=3)
