@@ -88,7 +88,7 @@ def scenarios(
                     uncertainty=draw(st.none() | uncertainties()),
                     basis="sourced" if sourced else "estimate",
                     source=draw(st.sampled_from(source_ids)) if sourced else "",
-                    quote=draw(names) if sourced else "",
+                    quote=draw(names.filter(str.strip)) if sourced else "",
                     note=draw(t),
                 )
             )

@@ -1,5 +1,6 @@
 """Run the command line: ``python -m detente``."""
 
-from detente.cli import main
+if __name__ == "__main__":
+    from detente.cli import main
 
-main()
+    main()

@@ -4,39 +4,44 @@ Every command is a thin presenter. Errors that detente raises on purpose (:class
 caught in one place, :class:`_DetenteGroup`, printed as one line, and end the program with their exit
 code (2 for bad input). Outputs are never overwritten without ``--force``.
 
-Adding a command: define a function decorated with ``@app.command()`` (or add a ``typer.Typer()``
-sub-app with ``app.add_typer``), load inputs with :func:`_scenario`, call the engine, render rows with
-:func:`_print_rows`, and write files with :func:`_write_json` / :func:`detente.scenario.io.write_text`.
+Adding a command: write it in its own module under :mod:`detente.commands` (a plain function, or a
+``typer.Typer()`` sub-app), using the shared options and helpers of :mod:`detente.commands._common`
+(load the scenario with ``load``, print with ``print_rows``, write with ``write_json``), then register
+it in the block at the end of this file.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from typer.core import TyperGroup
 
 from detente import __version__
-from detente.errors import DetenteError, ParameterError
-from detente.scenario.io import (
-    dumps_scenario,
-    format_for_path,
-    write_text,
+from detente.commands._common import (
+    ForceOpt,
+    JsonOpt,
+    ScenarioArg,
+    SeedOpt,
+    command_line,
+    console,
+    err_console,
+    escape,
+    load,
+    parse_params,
+    print_rows,
+    refuse_existing,
+    write_json,
 )
-from detente.scenario.io import (
-    load_scenario as load_scenario_file,
-)
+from detente.errors import DetenteError
+from detente.scenario.io import dumps_scenario, format_for_path, write_text
+from detente.scenario.io import load_scenario as load_scenario_file
 from detente.scenario.scenario import Scenario
-from detente.scenarios import DEFAULT_SCENARIO, resolve_scenario
+from detente.scenarios import DEFAULT_SCENARIO
 
 __all__ = ["app", "main"]
-
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
 
 
 class _DetenteGroup(TyperGroup):
@@ -79,57 +84,6 @@ def _root(
     """
 
 
-# --- shared helpers ---------------------------------------------------------------------------------
-
-ScenarioArg = Annotated[
-    str | None,
-    typer.Argument(
-        help=f"Embedded scenario (see `detente scenarios`) or scenario file; default {DEFAULT_SCENARIO}.",
-        show_default=False,
-    ),
-]
-SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Seed for every random draw.")]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite output files that exist.")]
-JsonOpt = Annotated[Path | None, typer.Option("--json", help="Also write the result as JSON to this file.")]
-
-
-def _scenario(name_or_path: str | None) -> Scenario:
-    """Load the scenario named on the command line (embedded name or file path)."""
-    return resolve_scenario(name_or_path)
-
-
-def _write_json(path: Path, data: Any, *, force: bool) -> None:
-    """Write JSON (UTF-8, indented) without overwriting unless ``force``."""
-    write_text(path, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", force=force)
-    err_console.print(f"wrote {path}", markup=False)
-
-
-def _print_rows(
-    rows: list[dict[str, Any]], *, title: str | None = None, columns: list[str] | None = None
-) -> None:
-    from detente.report.console import rows_table
-
-    console.print(rows_table(rows, title=title, columns=columns))
-
-
-def _parse_params(items: list[str] | None) -> dict[str, Any]:
-    """``["voting_rule=Cubic", "max_rounds=50"]`` -> dict; values stay text for the model to validate."""
-    params: dict[str, Any] = {}
-    for item in items or []:
-        if "=" not in item:
-            raise ParameterError(
-                f"{item!r} is not NAME=VALUE",
-                where="--param",
-                fix="write parameters as NAME=VALUE, e.g. --param max_rounds=50",
-            )
-        key, value = item.split("=", 1)
-        key = key.strip().replace("-", "_")
-        if not key:
-            raise ParameterError(f"{item!r} has no name", where="--param", fix="write NAME=VALUE")
-        params[key] = value.strip()
-    return params
-
-
 # --- scenario commands -----------------------------------------------------------------------------
 
 
@@ -142,7 +96,7 @@ def scenarios() -> None:
         {"name": e.name + (" (default)" if e.name == DEFAULT_SCENARIO else ""), "content": e.summary}
         for e in embedded_scenarios()
     ]
-    _print_rows(rows, title="Embedded scenarios")
+    print_rows(rows, title="Embedded scenarios")
 
 
 @app.command()
@@ -150,9 +104,9 @@ def show(scenario: ScenarioArg = None) -> None:
     """Print a scenario readably: actors, issues, stances and sources."""
     from detente.report.tables import scenario_summary, stance_rows
 
-    s = _scenario(scenario)
+    s = load(scenario)
     counts = scenario_summary(s)
-    console.print(f"[bold]{_escape(s.name)}[/bold]")
+    console.print(f"[bold]{escape(s.name)}[/bold]")
     if s.description:
         console.print(s.description, markup=False)
     console.print(
@@ -161,7 +115,7 @@ def show(scenario: ScenarioArg = None) -> None:
         f"{counts['sources']} sources",
         markup=False,
     )
-    _print_rows(
+    print_rows(
         [
             {
                 "id": a.id,
@@ -174,7 +128,7 @@ def show(scenario: ScenarioArg = None) -> None:
         ],
         title="Actors",
     )
-    _print_rows(
+    print_rows(
         [
             {
                 "id": i.id,
@@ -187,13 +141,13 @@ def show(scenario: ScenarioArg = None) -> None:
         ],
         title="Issues",
     )
-    _print_rows(
+    print_rows(
         stance_rows(s),
         title="Stances",
         columns=["actor", "issue", "position", "salience", "uncertainty", "basis", "source", "note"],
     )
     if s.sources:
-        _print_rows(
+        print_rows(
             [
                 {
                     "id": x.id,
@@ -248,7 +202,7 @@ def convert(
     force: ForceOpt = False,
 ) -> None:
     """Convert a scenario between formats (YAML, JSON, CSV; KTAB and BDM tables are read)."""
-    s = _scenario(source)
+    s = load(source)
     text = dumps_scenario(s, format_for_path(target))
     write_text(target, text, force=force)
     err_console.print(f"wrote {target}", markup=False)
@@ -263,13 +217,13 @@ def models() -> None:
     from detente.models import ALL_MODELS
 
     for cls in ALL_MODELS:
-        console.print(f"[bold]{cls.name}[/bold]: {_escape(cls.summary)}")
+        console.print(f"[bold]{cls.name}[/bold]: {escape(cls.summary)}")
         rows = [
             {"parameter": p.name, "type": p.type, "default": repr(p.default), "meaning": p.description}
             for p in cls.parameter_info()
         ]
         if rows:
-            _print_rows(rows)
+            print_rows(rows)
         if cls.tags.reference:
             console.print(f"  reference: {cls.tags.reference}", markup=False)
 
@@ -293,25 +247,25 @@ def run(
     from detente.report.tables import forecast_table
 
     report_path = out / "report.html"
-    _refuse_existing([report_path, json_out], force=force)
-    s = _scenario(scenario)
+    refuse_existing([report_path, json_out], force=force)
+    s = load(scenario)
     chosen = [get_model(m) for m in model] if model else [cls() for cls in ALL_MODELS]
     with console.status("forecasting") as status:
         comparison = compare_models(
             s, chosen, seed=seed, on_model=lambda name: status.update(f"forecasting with {name}")
         )
     rows = forecast_table(s, comparison.forecasts)
-    _print_rows(
+    print_rows(
         rows, title=f"Forecasts: {s.name}", columns=["id", *[k for k in rows[0] if k not in ("id", "issue")]]
     )
     for name, reason in comparison.failures.items():
         err_console.print(f"note: model {name} did not run: {reason}", markup=False)
     with console.status("writing the report"):
-        html = run_report(s, comparison, command=_command_line())
+        html = run_report(s, comparison, command=command_line())
     write_text(report_path, html, force=force)
     err_console.print(f"wrote {report_path}", markup=False)
     if json_out is not None:
-        _write_json(json_out, comparison.model_dump(mode="json"), force=force)
+        write_json(json_out, comparison.model_dump(mode="json"), force=force)
 
 
 @app.command()
@@ -331,45 +285,25 @@ def forecast(
     from detente.models import get_model
     from detente.report.tables import forecast_table, rounds_table
 
-    _refuse_existing([json_out], force=force)
-    s = _scenario(scenario)
-    m = get_model(model, **_parse_params(param))
+    refuse_existing([json_out], force=force)
+    s = load(scenario)
+    m = get_model(model, **parse_params(param))
     with console.status(f"forecasting with {m.name}"):
         f = m.forecast(s, seed=seed)
     rounds = rounds_table(s, f)
     if rounds:
-        _print_rows(rounds, title=f"{m.name}: rounds")
+        print_rows(rounds, title=f"{m.name}: rounds")
     rows = forecast_table(s, [f])
-    _print_rows(
+    print_rows(
         rows,
         title=f"{m.name} forecast: {s.name} ({f.status.value})",
         columns=[k for k in rows[0] if k != "id"],
     )
     if json_out is not None:
-        _write_json(json_out, f.to_json_dict(), force=force)
+        write_json(json_out, f.to_json_dict(), force=force)
 
 
-def _refuse_existing(paths: list[Path | None], *, force: bool) -> None:
-    """Fail before any work if an output exists and ``--force`` was not given."""
-    from detente.errors import OutputExistsError
-
-    for p in paths:
-        if p is not None and p.exists() and not force:
-            raise OutputExistsError(
-                "the file already exists",
-                source=p,
-                fix="choose another name or folder, or pass --force to overwrite it",
-            )
-
-
-def _command_line() -> str:
-    return " ".join(["detente", *sys.argv[1:]]) if sys.argv and sys.argv[0].endswith("detente") else ""
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
+# --- commands from detente.commands (one line each) -------------------------------------------------
 
 
 def main() -> None:

@@ -180,3 +180,13 @@ def test_json_output_is_tagged_and_readable(tmp_path):
     s = loads_scenario(GOOD_YAML, "yaml")
     data = json.loads(dumps_scenario(s, "json"))
     assert data["format"] == "detente-scenario/1" and data["name"] == "Toy"
+
+
+def test_the_documented_yaml_example_is_a_valid_scenario():
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "scenario-format.md").read_text()
+    block = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    s = loads_scenario(block, "yaml")
+    assert s.actor_ids == ("A", "B", "M") and s.issue("line").units.unit == "km"
+    assert loads_scenario(dumps_scenario(s, "yaml"), "yaml") == s

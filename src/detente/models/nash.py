@@ -6,7 +6,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
-from scipy.optimize import minimize_scalar
+from scipy.optimize import brentq
 
 from detente.models._weights import influence_weights
 from detente.models.base import IssueByIssueModel, ModelTags
@@ -25,7 +25,8 @@ class NashBargaining(IssueByIssueModel):
     the scale (the farther end). Only outcomes every weighted actor weakly prefers to d are feasible:
     if actors with positive weight stand on both sides of the status quo, the status quo itself is
     the only unanimous agreement and is the forecast (``details["feasible"] == "status_quo_only"``).
-    The objective is concave, so scipy's bounded Brent search finds its maximum to ``xtol``.
+    The objective is concave, so its derivative is decreasing and scipy's ``brentq`` finds the
+    maximiser (the derivative's sign change) to ``xtol``.
 
     Names: Nash bargaining solution, asymmetric (generalised) Nash product (Nash 1950; Achen 2006).
 
@@ -44,7 +45,7 @@ class NashBargaining(IssueByIssueModel):
     utility: Literal["quadratic", "linear"] = Field(
         default="quadratic", description="shape of utility in distance: 'quadratic' or 'linear'"
     )
-    xtol: float = Field(default=1e-9, gt=0, le=1e-2, description="tolerance of the search (0-100)")
+    xtol: float = Field(default=1e-10, gt=0, le=1e-2, description="tolerance of the search (0-100)")
 
     def _forecast_issue(
         self, data: IssueData, rng: np.random.Generator | None
@@ -65,11 +66,18 @@ class NashBargaining(IssueByIssueModel):
             return float(x[0]), {"feasible": "interval", "interval": [lo, hi]}
         gap_d = radius**k  # u_i(y) - u_i(d) = r_i^k - |y - x_i|^k
 
-        def objective(y: float) -> float:
-            gain = gap_d - np.abs(y - x) ** k
-            if np.any(gain <= 0):
-                return np.inf
-            return -float(np.dot(w, np.log(gain)))
+        def slope(y: float) -> float:
+            """Derivative of the concave objective; decreasing in y, so its zero is the maximum."""
+            dist = y - x
+            gain = gap_d - np.abs(dist) ** k
+            return -float(np.sum(w * k * np.abs(dist) ** (k - 1) * np.sign(dist) / gain))
 
-        res = minimize_scalar(objective, bounds=(lo, hi), method="bounded", options={"xatol": self.xtol})
-        return float(res.x), {"feasible": "interval", "interval": [lo, hi]}
+        a, b = lo + 1e-12 * (hi - lo), hi - 1e-12 * (hi - lo)
+        if slope(a) <= 0:
+            return lo, {"feasible": "interval", "interval": [lo, hi]}
+        if slope(b) >= 0:
+            return hi, {"feasible": "interval", "interval": [lo, hi]}
+        # brentq on the monotone derivative converges to the maximiser (or the kink where the
+        # derivative changes sign, for linear utilities) to xtol, independent of actor order.
+        y = brentq(slope, a, b, xtol=self.xtol, rtol=4 * np.finfo(float).eps)
+        return float(y), {"feasible": "interval", "interval": [lo, hi]}

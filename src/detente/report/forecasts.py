@@ -14,6 +14,10 @@ from detente.scenario import Scenario
 __all__ = ["comparison_sections", "scenario_section"]
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def _slug(text: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in text).strip("-").lower() or "x"
 
@@ -80,7 +84,8 @@ def scenario_section(scenario: Scenario) -> Section:
     """The scenario's actors, issues, stances (estimates marked), and sources."""
     counts = scenario_summary(scenario)
     intro = Markup(
-        f"<p>{counts['actors']} actors, {counts['issues']} issues, {counts['stances']} stances: "
+        f"<p>{_n(counts['actors'], 'actor')}, {_n(counts['issues'], 'issue')}, "
+        f"{_n(counts['stances'], 'stance')}: "
         f'{counts["sourced"]} stated in a source, <span class="estimate">{counts["estimates"]} analyst '
         "estimates</span>.</p>"
     )

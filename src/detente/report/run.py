@@ -10,13 +10,30 @@ from detente.report.html import render_html
 from detente.report.section import Section
 from detente.scenario import Scenario
 
-__all__ = ["MODEL_SECTIONS", "model_sections", "run_report"]
+__all__ = ["ANALYSIS_SECTIONS", "MODEL_SECTIONS", "analysis_sections", "model_sections", "run_report"]
 
 MODEL_SECTIONS: dict[str, tuple[str, str]] = {
     "smp": ("detente.report.smp", "smp_sections"),
     "expected-utility": ("detente.report.expected_utility", "expected_utility_sections"),
 }
 """Model name -> (module, function) that builds that model's own report sections."""
+
+
+ANALYSIS_SECTIONS: list[tuple[str, str]] = []
+"""(module, function) pairs for analyses beyond forecasting that ``detente run`` adds to its report.
+
+Each function is called as ``function(scenario, seed=seed)`` and returns a list of sections, or an
+empty list when the analysis does not apply to the scenario (say, no road map is defined for it).
+Register one line per analysis, in the order the report should show them.
+"""
+
+
+def analysis_sections(scenario: Scenario, *, seed: int) -> list[Section]:
+    """Sections of the registered analyses (road maps, deals, validation) that apply to ``scenario``."""
+    out: list[Section] = []
+    for module, func in ANALYSIS_SECTIONS:
+        out.extend(getattr(import_module(module), func)(scenario, seed=seed))
+    return out
 
 
 def model_sections(scenario: Scenario, comparison: Comparison) -> list[Section]:
@@ -39,6 +56,7 @@ def run_report(
 ) -> str:
     """The whole ``detente run`` report as an HTML string."""
     sections = [*comparison_sections(scenario, comparison), *model_sections(scenario, comparison)]
+    sections += analysis_sections(scenario, seed=comparison.seed)
     sections += list(extra or [])
     sections.append(scenario_section(scenario))
     return render_html(

@@ -85,4 +85,4 @@ class Issue(BaseModel):
             return f"{position:.{digits}f}"
         natural = self.units.to_natural(position)
         unit = f" {self.units.unit}" if self.units.unit else ""
-        return f"{natural:.{max(digits, 2)}f}{unit}"
+        return f"{natural:.{digits + 2}f}{unit}"

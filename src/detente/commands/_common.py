@@ -1,0 +1,107 @@
+"""Options and helpers shared by every ``detente`` command: consoles, scenario loading, safe writes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from detente.errors import OutputExistsError, ParameterError
+from detente.scenario.io import write_text
+from detente.scenario.scenario import Scenario
+from detente.scenarios import DEFAULT_SCENARIO, resolve_scenario
+
+__all__ = [
+    "ForceOpt",
+    "JsonOpt",
+    "ScenarioArg",
+    "SeedOpt",
+    "command_line",
+    "console",
+    "err_console",
+    "escape",
+    "load",
+    "parse_params",
+    "print_rows",
+    "refuse_existing",
+    "write_json",
+]
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+ScenarioArg = Annotated[
+    str | None,
+    typer.Argument(
+        help=f"Embedded scenario (see `detente scenarios`) or scenario file; default {DEFAULT_SCENARIO}.",
+        show_default=False,
+    ),
+]
+SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Seed for every random draw.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite output files that exist.")]
+JsonOpt = Annotated[Path | None, typer.Option("--json", help="Also write the result as JSON to this file.")]
+
+
+def load(name_or_path: str | None) -> Scenario:
+    """Load the scenario named on the command line (embedded name or file path; None = default)."""
+    return resolve_scenario(name_or_path)
+
+
+def write_json(path: Path, data: Any, *, force: bool) -> None:
+    """Write JSON (UTF-8, indented) without overwriting unless ``force``; say where it went."""
+    write_text(path, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", force=force)
+    err_console.print(f"wrote {path}", markup=False)
+
+
+def print_rows(
+    rows: list[dict[str, Any]], *, title: str | None = None, columns: list[str] | None = None
+) -> None:
+    """Print rows of a result as a rich table on stdout."""
+    from detente.report.console import rows_table
+
+    console.print(rows_table(rows, title=title, columns=columns))
+
+
+def parse_params(items: list[str] | None) -> dict[str, Any]:
+    """``["voting_rule=Cubic", "max_rounds=50"]`` -> dict; values stay text for the model to validate."""
+    params: dict[str, Any] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ParameterError(
+                f"{item!r} is not NAME=VALUE",
+                where="--param",
+                fix="write parameters as NAME=VALUE, e.g. --param max_rounds=50",
+            )
+        key, value = item.split("=", 1)
+        key = key.strip().replace("-", "_")
+        if not key:
+            raise ParameterError(f"{item!r} has no name", where="--param", fix="write NAME=VALUE")
+        params[key] = value.strip()
+    return params
+
+
+def refuse_existing(paths: list[Path | None], *, force: bool) -> None:
+    """Fail before any work if an output exists and ``--force`` was not given."""
+    for p in paths:
+        if p is not None and p.exists() and not force:
+            raise OutputExistsError(
+                "the file already exists",
+                source=p,
+                fix="choose another name or folder, or pass --force to overwrite it",
+            )
+
+
+def command_line() -> str:
+    """The command line as typed, for the report's reproducibility footer ('' when not run as a CLI)."""
+    return " ".join(["detente", *sys.argv[1:]]) if sys.argv and sys.argv[0].endswith("detente") else ""
+
+
+def escape(text: str) -> str:
+    """Escape rich markup in user text."""
+    from rich.markup import escape as _escape
+
+    return _escape(text)

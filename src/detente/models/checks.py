@@ -1,0 +1,208 @@
+"""The common contract every forecasting model passes, as plain ``check_*`` functions.
+
+Each check takes a model class (and builds it from defaults) and raises ``AssertionError`` when the
+model breaks the contract. ``tests/models/test_contract.py`` runs every check on every class in
+:data:`detente.models.ALL_MODELS`; deliberate exceptions are listed, with their reason, in
+:data:`KNOWN_EXCEPTIONS` and run as strict expected failures.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+import typing
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from annotated_types import Ge, Gt, Le, Lt
+
+from detente.errors import DetenteError, ParameterError
+from detente.models.base import ForecastModel
+from detente.models.result import Forecast
+from detente.scenario import Actor, Issue, Scenario, Stance
+from detente.scenarios import list_scenarios, load_scenario
+
+__all__ = ["ALL_CHECKS", "KNOWN_EXCEPTIONS", "check_model", "invalid_values", "small_scenario"]
+
+KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {}
+"""(model name, check name) -> why the model deliberately fails that check."""
+
+TOLERANCE = 1e-7
+
+
+def small_scenario() -> Scenario:
+    """Four actors on two issues, with distinct positions, saliences and capabilities (no ties)."""
+    actors = [Actor(id=f"a{k}", name=f"Actor {k}", capability=c) for k, c in enumerate([3.0, 1.7, 2.2, 0.9])]
+    issues = [Issue(id="x", name="X", status_quo=35.0), Issue(id="y", name="Y")]
+    pos = {"x": [12.0, 47.0, 71.0, 88.0], "y": [90.0, 15.0, 63.0, 38.0]}
+    sal = {"x": [60.0, 35.0, 50.0, 80.0], "y": [30.0, 55.0, 45.0, 15.0]}
+    stances = [
+        Stance(actor=a.id, issue=i, position=pos[i][k], salience=sal[i][k])
+        for i in ("x", "y")
+        for k, a in enumerate(actors)
+    ]
+    return Scenario(name="Contract", actors=actors, issues=issues, stances=stances)
+
+
+def _reorder(s: Scenario) -> Scenario:
+    return Scenario(
+        name=s.name,
+        description=s.description,
+        sources=s.sources,
+        actors=s.actors[::-1],
+        issues=s.issues[::-1],
+        stances=s.stances[::-1],
+    )
+
+
+def invalid_values(model_cls: type[ForecastModel]) -> dict[str, list[Any]]:
+    """For each parameter, values its declared type or constraints forbid."""
+    out: dict[str, list[Any]] = {}
+    for name, field in model_cls.model_fields.items():
+        ann = field.annotation
+        bad: list[Any] = []
+        origin = typing.get_origin(ann)
+        if origin is typing.Literal:
+            bad.append("no-such-option")
+        elif ann is bool:
+            bad.append("maybe")
+        elif ann in (int, float):
+            bad.append("not-a-number")
+            for meta in field.metadata:
+                if isinstance(meta, Ge | Gt):
+                    bad.append((meta.ge if isinstance(meta, Ge) else meta.gt) - 1)
+                if isinstance(meta, Le | Lt):
+                    bad.append((meta.le if isinstance(meta, Le) else meta.lt) + 1)
+            if ann is int:
+                bad.append(1.5)
+        if bad:
+            out[name] = bad
+    return out
+
+
+# --- the checks ---------------------------------------------------------------------------------------
+
+
+def check_builds_repr_pickle(model_cls: type[ForecastModel]) -> None:
+    """Builds from defaults, has name/summary/tags, repr shows no default params, survives pickle."""
+    model = model_cls()
+    assert model_cls.name and model_cls.summary, "set the class variables name and summary"
+    assert repr(model) == f"{model_cls.__name__}()", repr(model)
+    assert pickle.loads(pickle.dumps(model)) == model
+    assert model.with_params() == model
+    assert model_cls(**model.params()) == model
+
+
+def check_bad_parameters_are_named(model_cls: type[ForecastModel]) -> None:
+    """A bad value for any parameter, or an unknown parameter, raises ParameterError naming it."""
+    for name, values in invalid_values(model_cls).items():
+        for value in values:
+            try:
+                model_cls(**{name: value})
+            except ParameterError as exc:
+                assert name in exc.message, exc.message
+                assert "\n" not in exc.message
+            else:
+                raise AssertionError(f"{model_cls.name}: {name}={value!r} was accepted")
+    try:
+        model_cls(no_such_parameter=1)
+    except ParameterError as exc:
+        assert "no_such_parameter" in exc.message
+    else:
+        raise AssertionError("an unknown parameter was accepted")
+
+
+def check_forecast_is_pure(model_cls: type[ForecastModel]) -> None:
+    """Forecasting changes neither the model nor the scenario."""
+    model, s = model_cls(), small_scenario()
+    before_model, before_s = model.model_dump_json(), s.model_dump_json()
+    model.forecast(s, seed=3)
+    assert model.model_dump_json() == before_model
+    assert s.model_dump_json() == before_s
+
+
+def check_seed(model_cls: type[ForecastModel]) -> None:
+    """Same seed, identical forecast; a model not tagged stochastic ignores the seed."""
+    model, s = model_cls(), small_scenario()
+    a, b = model.forecast(s, seed=11), model.forecast(s, seed=11)
+    assert a == b
+    if not model_cls.tags.stochastic:
+        c = model.forecast(s, seed=12)
+        assert a.positions() == c.positions() and a.rounds == c.rounds
+
+
+def check_order_invariance(model_cls: type[ForecastModel]) -> None:
+    """Reordering actors and issues leaves every issue's forecast unchanged."""
+    model, s = model_cls(), small_scenario()
+    a = model.forecast(s, seed=5).positions()
+    b = model.forecast(_reorder(s), seed=5).positions()
+    for issue, value in a.items():
+        assert math.isclose(value, b[issue], abs_tol=TOLERANCE), (issue, value, b[issue])
+
+
+def check_scale_unanimity_lone_actor(model_cls: type[ForecastModel]) -> None:
+    """Forecasts stay on 0-100; unanimous actors get their shared position; a lone actor its own."""
+    model = model_cls()
+    f = model.forecast(small_scenario(), seed=1)
+    assert all(0.0 - TOLERANCE <= x.position <= 100.0 + TOLERANCE for x in f.issues)
+    base = small_scenario()
+    unanimous = base.replace_stances([st.model_copy(update={"position": 64.0}) for st in base.stances])
+    g = model.forecast(unanimous, seed=1)
+    assert all(math.isclose(x.position, 64.0, abs_tol=1e-6) for x in g.issues), g.positions()
+    lone = Scenario(
+        name="Lone",
+        actors=[Actor(id="solo", name="Solo", capability=2.0)],
+        issues=[Issue(id="x", name="X")],
+        stances=[Stance(actor="solo", issue="x", position=23.0, salience=40.0)],
+    )
+    try:
+        h = model.forecast(lone, seed=1)
+    except DetenteError:
+        if model_cls.tags.joint_issues:  # multidimensional bargaining models may need several actors
+            return
+        raise
+    assert math.isclose(h.position("x"), 23.0, abs_tol=1e-6), h.positions()
+
+
+def check_result_shape(model_cls: type[ForecastModel]) -> None:
+    """The Forecast round-trips through JSON; rounds are non-empty exactly when tagged produces_rounds."""
+    f = model_cls().forecast(small_scenario(), seed=2)
+    assert Forecast.model_validate_json(f.model_dump_json()) == f
+    assert f.model == model_cls.name
+    assert [x.issue for x in f.issues] == ["x", "y"]
+    assert bool(f.rounds) == model_cls.tags.produces_rounds
+    for r in f.rounds:
+        for positions in r.positions.values():
+            assert all(0.0 - TOLERANCE <= v <= 100.0 + TOLERANCE for v in positions.values())
+
+
+def check_embedded_scenarios(model_cls: type[ForecastModel]) -> None:
+    """Every embedded scenario gives a Forecast or a DetenteError, never another exception."""
+    model = model_cls()
+    for name in list_scenarios():
+        try:
+            f = model.forecast(load_scenario(name), seed=0)
+        except DetenteError:
+            continue
+        assert all(np.isfinite(x.position) for x in f.issues), name
+
+
+ALL_CHECKS: tuple[Callable[[type[ForecastModel]], None], ...] = (
+    check_builds_repr_pickle,
+    check_bad_parameters_are_named,
+    check_forecast_is_pure,
+    check_seed,
+    check_order_invariance,
+    check_scale_unanimity_lone_actor,
+    check_result_shape,
+    check_embedded_scenarios,
+)
+"""Every contract check, in the order the test suite runs them."""
+
+
+def check_model(model_cls: type[ForecastModel]) -> None:
+    """Run every contract check on a model class, except its known exceptions."""
+    for check in ALL_CHECKS:
+        if (model_cls.name, check.__name__) not in KNOWN_EXCEPTIONS:
+            check(model_cls)
