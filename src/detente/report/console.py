@@ -20,12 +20,13 @@ def rows_table(
 ) -> Table:
     """A rich table of ``rows`` (dicts); ``columns`` picks and orders keys (default: the first row's).
 
-    Cell text is never interpreted as rich markup, so names such as ``[bold]`` print literally.
+    Cell text is never interpreted as rich markup, so names such as ``[bold]`` print literally. The
+    first column (an id or name) never wraps; other columns fold when the terminal is narrow.
     """
     cols = list(columns) if columns is not None else (list(rows[0]) if rows else [])
     table = Table(title=title, title_justify="left", header_style="bold", show_lines=False)
-    for col in cols:
-        table.add_column(col, justify="right" if col in numeric else "left", overflow="fold")
+    for i, col in enumerate(cols):
+        table.add_column(col, justify="right" if col in numeric else "left", overflow="fold", no_wrap=i == 0)
     for row in rows:
         table.add_row(*(Text(str(row.get(c, ""))) for c in cols))
     return table
