@@ -89,26 +89,19 @@ def position_map(scenario: Scenario, issue_id: str, forecasts: Sequence[Forecast
     if issue.units is not None:
         sec = ax.secondary_xaxis("top", functions=(issue.units.to_natural, issue.units.from_natural))
         sec.set_xlabel(mpl_text(issue.units.unit or "natural units"))
-    ax.text(
-        0,
-        -0.14,
-        mpl_text(f"0: {issue.meaning_0}", 45),
-        transform=ax.get_xaxis_transform(),
-        ha="left",
-        va="top",
-        fontsize=7,
-        color="#444444",
-    )
-    ax.text(
-        1,
-        -0.14,
-        mpl_text(f"100: {issue.meaning_100}", 45),
-        transform=ax.transAxes,
-        ha="right",
-        va="top",
-        fontsize=7,
-        color="#444444",
-    )
+    # The scale's end labels go under the axis label, left and right, wrapped so they never meet.
+    for x, ha, text in ((0.0, "left", f"0: {issue.meaning_0}"), (1.0, "right", f"100: {issue.meaning_100}")):
+        ax.annotate(
+            mpl_text(text, 30),
+            xy=(x, 0.0),
+            xycoords="axes fraction",
+            xytext=(0, -34),
+            textcoords="offset points",
+            ha=ha,
+            va="top",
+            fontsize=7,
+            color="#444444",
+        )
     ax.grid(axis="x", color="#eeeeee")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
     return figure_to_svg(fig, title=f"Position map: {issue.name}")
