@@ -60,10 +60,16 @@ def write_json(path: Path, data: Any, *, force: bool) -> None:
 def print_rows(
     rows: list[dict[str, Any]], *, title: str | None = None, columns: list[str] | None = None
 ) -> None:
-    """Print rows of a result as a rich table on stdout."""
+    """Print rows of a result as a rich table on stdout.
+
+    A table too wide for the terminal is printed at the width it needs (the terminal wraps the
+    lines) rather than cropped, so no number is ever cut off.
+    """
     from detente.report.console import rows_table
 
-    console.print(rows_table(rows, title=title, columns=columns))
+    table = rows_table(rows, title=title, columns=columns)
+    needed = console.measure(table).minimum
+    console.print(table, width=max(console.width, needed), crop=False)
 
 
 def parse_params(items: list[str] | None) -> dict[str, Any]:

@@ -26,7 +26,16 @@ def rows_table(
     cols = list(columns) if columns is not None else (list(rows[0]) if rows else [])
     table = Table(title=title, title_justify="left", header_style="bold", show_lines=False)
     for i, col in enumerate(cols):
-        table.add_column(col, justify="right" if col in numeric else "left", overflow="fold", no_wrap=i == 0)
+        cells = [str(row.get(col, "")) for row in rows]
+        short = max((len(c) for c in [col, *cells]), default=0)
+        table.add_column(
+            col,
+            justify="right" if col in numeric else "left",
+            overflow="ellipsis" if i == 0 else "fold",
+            no_wrap=i == 0 or short <= 12,
+            max_width=36 if i == 0 else None,
+            min_width=short if short <= 12 else None,
+        )
     for row in rows:
         table.add_row(*(Text(str(row.get(c, ""))) for c in cols))
     return table
