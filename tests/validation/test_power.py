@@ -1,0 +1,99 @@
+from itertools import permutations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from detente.errors import ParameterError
+from detente.validation.power import VotingGame, _swings_enumeration, banzhaf, shapley_shubik, swing_counts
+
+
+def brute_shapley(weights, quotas):
+    """Shapley-Shubik by listing every ordering (tiny games only)."""
+    w = np.array(weights, dtype=float)
+    n = w.shape[1]
+    pivots = np.zeros(n)
+    orders = list(permutations(range(n)))
+    for order in orders:
+        total = np.zeros(w.shape[0])
+        for player in order:
+            before = np.all(total >= quotas)
+            total = total + w[:, player]
+            if not before and np.all(total >= quotas):
+                pivots[player] += 1
+                break
+    return pivots / len(orders)
+
+
+def brute_banzhaf(weights, quotas):
+    w = np.array(weights, dtype=float)
+    n = w.shape[1]
+    swings = np.zeros(n)
+    for mask in range(1 << n):
+        members = [(mask >> i) & 1 for i in range(n)]
+        wins = np.all(w @ np.array(members) >= quotas)
+        for i in range(n):
+            if members[i] and wins and not np.all(w @ np.array(members) - w[:, i] >= quotas):
+                swings[i] += 1
+    return swings / swings.sum()
+
+
+@given(st.lists(st.integers(0, 9), min_size=1, max_size=6), st.floats(0.3, 1.0))
+def test_single_criterion_matches_brute_force(weights, share):
+    quota = max(1.0, np.ceil(share * sum(weights)))
+    if sum(weights) < quota:
+        return
+    g = VotingGame.weighted(weights, quota)
+    np.testing.assert_allclose(shapley_shubik(g), brute_shapley([weights], [quota]), atol=1e-12)
+    np.testing.assert_allclose(banzhaf(g), brute_banzhaf([weights], [quota]), atol=1e-12)
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 9), st.integers(0, 50)), min_size=2, max_size=6),
+    st.floats(0.4, 0.9),
+    st.integers(1, 4),
+)
+def test_multi_criterion_matches_brute_force(players, share, qmin):
+    votes = [p[0] for p in players]
+    pop = [p[1] for p in players]
+    n = len(players)
+    quotas = [max(1.0, np.ceil(share * sum(votes))), min(qmin, n), share * sum(pop)]
+    weights = [votes, [1] * n, pop]
+    if sum(votes) < quotas[0]:
+        return
+    g = VotingGame(tuple(tuple(float(x) for x in w) for w in weights), tuple(float(q) for q in quotas))
+    np.testing.assert_allclose(shapley_shubik(g), brute_shapley(weights, quotas), atol=1e-12)
+    np.testing.assert_allclose(banzhaf(g), brute_banzhaf(weights, quotas), atol=1e-12)
+
+
+def test_generating_function_and_enumeration_agree_on_the_eu15_council():
+    eu15 = [10, 10, 10, 10, 8, 5, 5, 5, 5, 4, 4, 3, 3, 3, 2]
+    g = VotingGame.weighted(eu15, 62)
+    enumerated = _swings_enumeration(np.array([eu15], dtype=float), np.array([62.0]))
+    np.testing.assert_array_equal(swing_counts(g), enumerated)
+
+
+def test_eu15_shapley_shubik_values_from_the_literature():
+    # Felsenthal & Machover (1998): EU-15 QMV, large states 0.1167, Spain 0.0955, Luxembourg 0.0207.
+    ss = shapley_shubik(VotingGame.weighted([10, 10, 10, 10, 8, 5, 5, 5, 5, 4, 4, 3, 3, 3, 2], 62))
+    assert ss.sum() == pytest.approx(1.0)
+    assert ss[0] == pytest.approx(0.1167, abs=5e-5)
+    assert ss[4] == pytest.approx(0.0955, abs=5e-5)
+    assert ss[-1] == pytest.approx(0.0207, abs=5e-5)
+
+
+def test_unanimity_gives_equal_power_and_null_players_none():
+    assert np.allclose(shapley_shubik(VotingGame.unanimity(5)), 0.2)
+    assert np.allclose(banzhaf(VotingGame.unanimity(5)), 0.2)
+    ss = shapley_shubik(VotingGame.weighted([5, 5, 0], 6))
+    assert ss[2] == 0.0 and ss[0] == pytest.approx(0.5)
+
+
+def test_bad_games_are_refused():
+    with pytest.raises(ParameterError):
+        VotingGame(((1.0, 2.0), (1.0,)), (1.0, 1.0))
+    with pytest.raises(ParameterError):
+        VotingGame(((1.0, -2.0),), (1.0,))
+    with pytest.raises(ParameterError, match="integer weights"):
+        shapley_shubik(VotingGame.weighted([0.5, 0.25], 0.6))
