@@ -14,6 +14,7 @@ from detente.models.dominant import DominantActor
 from detente.models.median import CondorcetMedian, WeightedMedian
 from detente.models.nash import NashBargaining
 from detente.models.result import Challenge, Forecast, IssueForecast, Round, Status
+from detente.models.smp import SMP
 
 ALL_MODELS: tuple[type[ForecastModel], ...] = (
     Compromise,
@@ -21,6 +22,7 @@ ALL_MODELS: tuple[type[ForecastModel], ...] = (
     CondorcetMedian,
     NashBargaining,
     DominantActor,
+    SMP,
 )
 """Every model class, in the order reports list them."""
 
@@ -58,6 +60,7 @@ def get_model(name: str, **params: Any) -> ForecastModel:
 __all__ = [
     "ALL_MODELS",
     "BASELINE_MODELS",
+    "SMP",
     "Challenge",
     "Compromise",
     "CondorcetMedian",

@@ -1,0 +1,700 @@
+"""Array kernel of the Spatial Model of Politics (KTAB's SMP), on the unit scale.
+
+Everything here works on plain numpy arrays: positions and saliences in [0, 1] (input / 100),
+capabilities as given. :func:`run_smp` runs the whole model; the smaller functions (voting,
+victory probabilities, probabilistic Condorcet elections, the challenge calculus, bargains) are
+public within detente so that tests can check them one by one against the specification
+(``docs/smp.md``).
+
+Evaluation order follows the specification wherever it can change the last bit of a result that
+is later rounded: sums over voters and over third parties run in index order (a reduction over
+the first axis of a C-ordered array is sequential in numpy), and the utility function is
+evaluated as ``(1 - d) * (1 + d * R)``.
+
+Memory: nothing of size N^3 is ever held at once. The challenge calculus and the elections are
+computed in blocks of at most :data:`BLOCK` elements, so 640 actors fit in a few hundred MB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = [
+    "BLOCK",
+    "SMPOptions",
+    "SMPRun",
+    "StateSetup",
+    "TurnRecord",
+    "bargains",
+    "challenge_decisions",
+    "challenge_general",
+    "coalitions",
+    "distances",
+    "pce",
+    "run_smp",
+    "scalar_pce",
+    "state_setup",
+    "utility",
+    "victory_probabilities",
+    "vote",
+]
+
+BLOCK = 2_000_000
+"""Largest number of array elements one vectorised step works on at a time."""
+
+MIN_COALITION_PCE = 1e-8
+MIN_COALITION_CHALLENGE = 1e-10
+BINARY_THRESHOLD = 1e-8
+TARGET_THRESHOLD = 1e-5
+BARGAIN_OFFSET = 1e-6
+SAME_POSITION = 1e-3
+STOP_OFFSET = 1e-4
+
+
+@dataclass(frozen=True)
+class SMPOptions:
+    """The model's switches, with KTAB's names for their values (see ``docs/smp.md``)."""
+
+    voting_rule: str = "Prop"
+    victory_model: str = "Linear"
+    pce_model: str = "Conditional"
+    state_transitions: str = "Deterministic"
+    risk_range: str = "Mid"
+    risk_adjustment: str = "OneThird"
+    third_party_commit: str = "SemiCommit"
+    bargain_interpolation: str = "S2P2"
+    bargain_model: str = "InitOnlyInterp"
+    binding_bargains: bool = False
+    third_party_swing: bool = False
+    max_turns: int = 100
+    min_turns: int = 2
+    stop_ratio: float = 0.02
+
+
+# --- elementary pieces ------------------------------------------------------------------------------
+
+
+def vote(w: np.ndarray | float, ua: np.ndarray, ub: np.ndarray, rule: str) -> np.ndarray:
+    """Signed vote of a voter with weight ``w`` for option a (utility ``ua``) over b (``ub``)."""
+    du = ua - ub
+    if rule == "Prop":
+        return w * du
+    if rule == "Binary":
+        return w * np.clip(du / BINARY_THRESHOLD, -1.0, 1.0)
+    if rule == "PropBin":
+        return w * (0.8 * du + 0.2 * np.clip(du / BINARY_THRESHOLD, -1.0, 1.0))
+    if rule == "PropCbc":
+        return w * (0.5 * du + 0.5 * du * du * du)
+    if rule == "Cubic":
+        return w * (du * du * du)
+    if rule == "ASymProsp":
+        return np.where(du < 0, w * du, np.where(du > 0, (2.0 / 3.0) * w * du, 0.0 * du))
+    raise ValueError(f"unknown voting rule {rule!r}")
+
+
+def utility(d: np.ndarray, r: np.ndarray | float) -> np.ndarray:
+    """Utility of a point at distance ``d`` for risk attitude ``r``: ``(1 - d) * (1 + min(d, 1) * r)``."""
+    return (1.0 - d) * (1.0 + np.minimum(d, 1.0) * r)
+
+
+def distances(ideals: np.ndarray, sal: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """``out[i, j]``: salience-weighted distance from actor i's ideal to point j (unit scale)."""
+    n_dims = ideals.shape[1]
+    num = np.zeros((ideals.shape[0], points.shape[0]))
+    den = np.zeros(ideals.shape[0])
+    for k in range(n_dims):  # sequential over dimensions, as specified
+        diff = sal[:, k, None] * (ideals[:, k, None] - points[None, :, k])
+        num = num + diff * diff
+        den = den + sal[:, k] * sal[:, k]
+    return np.sqrt(num / den[:, None])
+
+
+def coalitions(w: np.ndarray, u: np.ndarray, rule: str) -> np.ndarray:
+    """Coalition strengths ``C[..., a, b]`` from voter weights ``w`` (K,) and utilities ``u`` (..., K, M).
+
+    ``C(a, b) = 1e-8 + sum_k vote(w_k, u_ka, u_kb)+`` summed over voters in index order, and
+    ``C(a, a) = 1e-8``. Leading axes of ``u`` are independent elections.
+    """
+    u = np.asarray(u, dtype=float)
+    lead, (k_voters, m) = u.shape[:-2], u.shape[-2:]
+    uk = np.moveaxis(u, -2, 0)  # (K, ..., M)
+    acc = np.full((*lead, m, m), MIN_COALITION_PCE)
+    per_voter = max(1, m * m * int(np.prod(lead, dtype=np.int64)))
+    step = max(1, BLOCK // per_voter)
+    wshape = (-1,) + (1,) * (len(lead) + 2)
+    for start in range(0, k_voters, step):
+        block = uk[start : start + step]
+        wb = w[start : start + step].reshape(wshape)
+        v = vote(wb, block[..., :, None], block[..., None, :], rule)
+        np.maximum(v, 0.0, out=v)
+        v[0] += acc  # sequential: acc + v_0 + v_1 + ...
+        acc = np.add.reduce(v, axis=0)
+    idx = np.arange(m)
+    acc[..., idx, idx] = MIN_COALITION_PCE
+    return acc
+
+
+def victory_probabilities(c: np.ndarray, model: str) -> np.ndarray:
+    """``V[..., a, b]``, the probability that option a beats b, from coalition strengths ``c``."""
+    ct = np.swapaxes(c, -1, -2)
+    if model == "Binary":
+        ratio = c / (c + ct)
+        v = np.where(
+            c >= 1.1 * ct,
+            1.0 / (1.0 + 1e-6),
+            np.where(ct >= 1.1 * c, 1e-6 / (1.0 + 1e-6), (2.1 * ratio - 1.0) / 0.1),
+        )
+    else:
+        power = {"Linear": 1, "Square": 2, "Quartic": 4, "Octic": 8}[model]
+        a = c**power if power > 1 else c
+        b = ct**power if power > 1 else ct
+        v = a / (a + b)
+    m = c.shape[-1]
+    idx = np.arange(m)
+    v[..., idx, idx] = 0.5
+    return v
+
+
+def pce(v: np.ndarray, c: np.ndarray, model: str) -> np.ndarray:
+    """Probabilistic Condorcet election: option probabilities (..., M) from ``V`` (and ``C``)."""
+    if model == "Conditional":
+        q = np.multiply.reduce(np.moveaxis(v, -1, 0), axis=0)  # product over b, in order
+        top = q.max(axis=-1, keepdims=True)
+        if np.any(top < 1e-280):  # underflow with many options: same quantity in logs
+            logq = np.add.reduce(np.log(np.moveaxis(v, -1, 0)), axis=0)
+            alt = np.exp(logq - logq.max(axis=-1, keepdims=True))
+            q = np.where(top < 1e-280, alt, q)
+        return q / q.sum(axis=-1, keepdims=True)
+    m = v.shape[-1]
+    lead = v.shape[:-2]
+    p = np.full((*lead, m), 1.0 / m)
+    active = np.ones(lead, dtype=bool)
+    if model == "MarkovUniform":
+        tol = 1e-6
+        for _ in range(1000):
+            q = (1.0 / m) * np.einsum("...ab,...ab->...a", v, p[..., :, None] + p[..., None, :])
+            change = np.abs(q - p).max(axis=-1)
+            newp = (p + q) / 2.0
+            p = np.where(active[..., None], newp, p)
+            active = active & (change > tol)
+            if not active.any():
+                return p
+    elif model == "MarkovIncentive":
+        tol = 1e-8
+        inc = c * v  # n(b, a) with b the row
+        idx = np.arange(m)
+        inc[..., idx, idx] += 1e-10
+        h = inc / inc.sum(axis=-2, keepdims=True)  # h[b, a] = n(b, a) / sum_k n(k, a)
+        for _ in range(1000):
+            t = p[..., :, None] * np.swapaxes(h, -1, -2)  # T(a, b) = p_a h(b | a)
+            q = np.einsum("...ab,...ab->...a", v, t + np.swapaxes(t, -1, -2))
+            change = np.abs(q - p).max(axis=-1)
+            newp = (p + q) / 2.0
+            p = np.where(active[..., None], newp, p)
+            active = active & (change > tol)
+            if not active.any():
+                return p
+    else:
+        raise ValueError(f"unknown PCE model {model!r}")
+    raise ArithmeticError("the Markov PCE did not converge in 1000 iterations")
+
+
+def scalar_pce(w: np.ndarray, u: np.ndarray, opts: SMPOptions) -> np.ndarray:
+    """Option probabilities from voter weights ``w`` (K,) and utilities ``u`` (..., K, M)."""
+    c = coalitions(w, u, opts.voting_rule)
+    return pce(victory_probabilities(c, opts.victory_model), c, opts.pce_model)
+
+
+# --- the state and its set-up -----------------------------------------------------------------------
+
+
+@dataclass
+class StateSetup:
+    """What every state computes before (or after) a turn: distances, risk attitudes, utilities.
+
+    ``d[i, j]`` distance from i's ideal to j's position; ``risk`` R_i; ``rho[h, i]`` h's estimate
+    of i's risk attitude; ``uobj[i, j] = u(d_ij, R_i)``; ``prob`` the reported probability of each
+    actor's position (section 17 of the specification); ``risk_neutral`` the PCE used for R.
+    """
+
+    d: np.ndarray
+    risk: np.ndarray
+    rho: np.ndarray
+    uobj: np.ndarray
+    risk_neutral: np.ndarray
+    prob: np.ndarray
+    groups: np.ndarray
+    group_prob: np.ndarray
+    degenerate: bool
+
+
+def _risk_attitudes(p: np.ndarray, risk_range: str) -> tuple[np.ndarray, bool]:
+    pmin, pmax = p.min(), p.max()
+    if not pmax > pmin:  # all options equally likely (e.g. consensus): risk neutral
+        return np.zeros_like(p), True
+    if risk_range == "Mid":
+        return (3.0 * p - (pmax + 2.0 * pmin)) / (2.0 * (pmax - pmin)), False
+    if risk_range == "Min":
+        return (p - pmin) / (pmax - pmin), False
+    if risk_range == "Max":
+        return (2.0 * p - (pmax + pmin)) / (pmax - pmin), False
+    raise ValueError(f"unknown risk range {risk_range!r}")
+
+
+def _perceived(risk: np.ndarray, adjustment: str) -> np.ndarray:
+    rh, ri = risk[:, None], risk[None, :]
+    if adjustment == "OneThird":
+        rho = (2.0 * rh + ri) / 3.0
+    elif adjustment == "Half":
+        rho = (rh + ri) / 2.0
+    elif adjustment == "TwoThirds":
+        rho = (rh + 2.0 * ri) / 3.0
+    elif adjustment == "None":
+        rho = np.broadcast_to(rh, (len(risk), len(risk))).copy()
+    elif adjustment == "Full":
+        rho = np.broadcast_to(ri, (len(risk), len(risk))).copy()
+    else:
+        raise ValueError(f"unknown risk adjustment {adjustment!r}")
+    np.fill_diagonal(rho, risk)
+    return rho
+
+
+def group_positions(x: np.ndarray) -> np.ndarray:
+    """Group representatives: ``rep[i]`` is the first actor of i's equivalence group (scan order)."""
+    n = x.shape[0]
+    rep = np.empty(n, dtype=np.int64)
+    reps: list[int] = []
+    for i in range(n):  # greedy scan over actors, O(N * groups) vector work
+        if reps:
+            dist = np.sqrt(((x[reps] - x[i]) ** 2).sum(axis=1))
+            hit = np.flatnonzero(dist < SAME_POSITION)
+            if hit.size:
+                rep[i] = reps[hit[0]]
+                continue
+        reps.append(i)
+        rep[i] = i
+    return rep
+
+
+def state_setup(
+    x: np.ndarray, y: np.ndarray, sal: np.ndarray, cap: np.ndarray, opts: SMPOptions
+) -> StateSetup:
+    """Section 9 (risk attitudes, utilities) and section 17 (reported forecast) for one state."""
+    d = distances(y, sal, x)
+    u0 = 1.0 - d
+    p = scalar_pce(cap, u0, opts)
+    risk, degenerate = _risk_attitudes(p, opts.risk_range)
+    rho = _perceived(risk, opts.risk_adjustment)
+    uobj = utility(d, risk[:, None])
+    # reported forecast: PCE over unique positions, each actor's own risk-aware utilities
+    rep = group_positions(x)
+    reps = np.flatnonzero(rep == np.arange(len(rep)))
+    gp = scalar_pce(cap, uobj[:, reps], opts)
+    # an actor's probability is that of the last group whose representative is within 1e-3
+    diff = x[:, None, :] - x[None, reps, :]
+    close = np.sqrt((diff * diff).sum(axis=-1)) < SAME_POSITION
+    last = close.shape[1] - 1 - np.argmax(close[:, ::-1], axis=1)
+    return StateSetup(d, risk, rho, uobj, p, gp[last], reps, gp, degenerate)
+
+
+# --- the challenge calculus --------------------------------------------------------------------------
+
+
+def _contest(
+    uii: np.ndarray,
+    uij: np.ndarray,
+    uji: np.ndarray,
+    ujj: np.ndarray,
+    wi: np.ndarray,
+    wj: np.ndarray,
+    uni: np.ndarray,
+    unj: np.ndarray,
+    unn: np.ndarray,
+    wn: np.ndarray,
+    third: np.ndarray,
+    opts: SMPOptions,
+) -> np.ndarray:
+    """P(i beats j) for L contests; third-party arrays are (N, L) with the third party n first."""
+    rule = opts.voting_rule
+    vi = vote(wi, uii, uij, rule)
+    vj = vote(wj, uji, ujj, rule)
+    a0 = MIN_COALITION_CHALLENGE + np.maximum(vi, 0.0) + np.maximum(vj, 0.0)
+    b0 = MIN_COALITION_CHALLENGE + np.maximum(-vi, 0.0) + np.maximum(-vj, 0.0)
+    vn = vote(wn, uni, unj, rule)
+    vp = np.maximum(vn, 0.0)
+    vm = np.maximum(-vn, 0.0)
+    commit = opts.third_party_commit
+    if commit == "SemiCommit":
+        ik_j, j_ik, i_jk, jk_i = 2.0 * uni + unn, 3.0 * unj, 3.0 * uni, 2.0 * unj + unn
+    elif commit == "FullCommit":
+        ik_j, j_ik, i_jk, jk_i = 3.0 * uni, 3.0 * unj, 3.0 * uni, 3.0 * unj
+    elif commit == "NoCommit":
+        ik_j, j_ik, i_jk, jk_i = 2.0 * uni + unn, 2.0 * unj + unn, 2.0 * uni + unn, 2.0 * unj + unn
+    else:
+        raise ValueError(f"unknown third-party commitment {commit!r}")
+    if opts.third_party_swing:
+        mag = vp + vm
+        pi_i = (a0 + mag) / (a0 + mag + b0)
+        pi_j = a0 / (a0 + b0 + mag)
+    else:
+        pi_i = (a0 + vp) / (a0 + vp + b0 + vm)
+        pi_j = pi_i
+    join_i = pi_i * ik_j + (1.0 - pi_i) * j_ik
+    join_j = pi_j * i_jk + (1.0 - pi_j) * jk_i
+    t = vote(wn, join_i, join_j, rule)
+    t = np.where(third, t, 0.0)
+    tp = np.maximum(t, 0.0)
+    tm = np.maximum(-t, 0.0)
+    tp[0] += a0  # A = A0 + t_0+ + t_1+ + ... in order
+    tm[0] += b0
+    big_a = np.add.reduce(tp, axis=0)
+    big_b = np.add.reduce(tm, axis=0)
+    return big_a / (big_a + big_b)
+
+
+def _gain(p: np.ndarray, uki: np.ndarray, ukj: np.ndarray, sj: np.ndarray) -> np.ndarray:
+    eu_sq = uki + ukj
+    eu_vict = 2.0 * uki
+    eu_cntst = p * 2.0 * uki + (1.0 - p) * 2.0 * ukj
+    eu_chlg = (1.0 - sj) * eu_vict + sj * eu_cntst
+    return eu_chlg - eu_sq
+
+
+def challenge_decisions(
+    st: StateSetup, total_sal: np.ndarray, cap: np.ndarray, opts: SMPOptions
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(P, dEU)``, each (N, N): row i is i's own estimate of challenging each target j.
+
+    Computed in blocks of initiators so that at most :data:`BLOCK` elements are live per array.
+    The diagonal (i = j) is meaningless and set to P = 0.5, dEU = 0.
+    """
+    d, rho = st.d, st.rho
+    n = d.shape[0]
+    w = total_sal * cap
+    one_minus = 1.0 - d
+    dmin = np.minimum(d, 1.0)
+    rho_t = rho.T  # rho_t[n, i] = rho[i, n]
+    uni_t = one_minus * (1.0 + dmin * rho_t)  # [n, i] = u(d_ni, rho_in)
+    unn_t = np.diag(one_minus)[:, None] * (1.0 + np.diag(dmin)[:, None] * rho_t)  # [n, i]
+    uobj = st.uobj
+    p_out = np.full((n, n), 0.5)
+    g_out = np.zeros((n, n))
+    step = max(1, BLOCK // max(1, n * n))
+    ar = np.arange(n)
+    for start in range(0, n, step):
+        ib = ar[start : start + step]
+        # third-party arrays, shape (n, b, n) = [third n, initiator i, target j]
+        unj = one_minus[:, None, :] * (1.0 + dmin[:, None, :] * rho_t[:, ib, None])
+        uni = np.broadcast_to(uni_t[:, ib, None], unj.shape)
+        unn = np.broadcast_to(unn_t[:, ib, None], unj.shape)
+        third = (ar[:, None, None] != ib[None, :, None]) & (ar[:, None, None] != ar[None, None, :])
+        uii = np.diag(uobj)[ib, None]
+        uij = uobj[ib, :]
+        uji = uni_t.T[ib, :]  # u^i_ji = u(d_ji, rho_ij)
+        ujj = unn_t.T[ib, :]
+        p = _contest(
+            uii,
+            uij,
+            uji,
+            ujj,
+            w[ib, None],
+            w[None, :],
+            uni,
+            unj,
+            unn,
+            w[:, None, None],
+            third,
+            opts,
+        )
+        g = _gain(p, uii, uij, total_sal[None, :])
+        p_out[ib] = p
+        g_out[ib] = g
+    p_out[ar, ar] = 0.5
+    g_out[ar, ar] = 0.0
+    return p_out, g_out
+
+
+def challenge_general(
+    st: StateSetup,
+    total_sal: np.ndarray,
+    cap: np.ndarray,
+    h: np.ndarray,
+    k: np.ndarray,
+    i: np.ndarray,
+    j: np.ndarray,
+    opts: SMPOptions,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(P, dEU)`` of ``challenge(h, k, i, j)`` for arrays of L perspectives (section 10)."""
+    d, rho = st.d, st.rho
+    n = d.shape[0]
+    w = total_sal * cap
+    rho_h = rho[h, :].T  # (n, L): rho[h, n]
+    diag = np.diag(d)[:, None]
+    uni = utility(d[:, i], rho_h)
+    unj = utility(d[:, j], rho_h)
+    unn = utility(diag, rho_h)
+    ar = np.arange(n)[:, None]
+    third = (ar != i[None, :]) & (ar != j[None, :])
+    uii = utility(d[i, i], rho[h, i])
+    uij = utility(d[i, j], rho[h, i])
+    uji = utility(d[j, i], rho[h, j])
+    ujj = utility(d[j, j], rho[h, j])
+    p = _contest(uii, uij, uji, ujj, w[i], w[j], uni, unj, unn, w[:, None], third, opts)
+    uki = utility(d[k, i], rho[h, k])
+    ukj = utility(d[k, j], rho[h, k])
+    return p, _gain(p, uki, ukj, total_sal[j])
+
+
+# --- bargains and queues -----------------------------------------------------------------------------
+
+
+def _round4(z: np.ndarray) -> np.ndarray:
+    return np.floor(10000.0 * z + 0.5) / 10000.0
+
+
+def bargains(
+    xi: np.ndarray, xj: np.ndarray, si: np.ndarray, sj: np.ndarray, p_i: np.ndarray, kind: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """New positions ``(b_i, b_j)`` (L, D) for L bargains, given the initiator's win probability p_i (L,)."""
+    p_i = p_i[:, None]
+    p_j = 1.0 - p_i
+    if kind in ("S2P2", "S1P1"):
+        if kind == "S2P2":
+            wi = (si * si) * (p_i * p_i)
+            wj = (sj * sj) * (p_j * p_j)
+        else:
+            wi = si * p_i
+            wj = sj * p_j
+        den = wi + BARGAIN_OFFSET + wj
+        bi = _round4(((wi + BARGAIN_OFFSET) * xi + wj * xj) / den)
+        bj = _round4((wi * xi + (wj + BARGAIN_OFFSET) * xj) / den)
+        return bi, bj
+    if kind == "S2PMax":
+        ei = np.maximum(0.0, p_j - p_i)
+        fi = ei * sj * sj / (ei * sj * sj + BARGAIN_OFFSET + (1.0 - ei) * si * si)
+        ej = np.maximum(0.0, p_i - p_j)
+        fj = ej * si * si / (ej * si * si + BARGAIN_OFFSET + (1.0 - ej) * sj * sj)
+        return xi + fi * (xj - xi), xj + fj * (xi - xj)
+    raise ValueError(f"unknown bargain interpolation {kind!r}")
+
+
+@dataclass
+class TurnRecord:
+    """One turn: who challenged whom, the bargains, and what each queue chose.
+
+    ``target[i]`` is i's target (-1: no advantageous target); ``p`` and ``gain`` i's estimate of its
+    win probability and expected gain against that target. ``bargain_init``, ``bargain_rcvr`` and
+    ``bargain_i``/``bargain_j`` (positions, unit scale) list the proposed bargains in canonical
+    order; ``chosen[k]`` is the bargain index actor k's queue chose (-1: status quo).
+    """
+
+    target: np.ndarray
+    p: np.ndarray
+    gain: np.ndarray
+    bargain_init: np.ndarray
+    bargain_rcvr: np.ndarray
+    bargain_i: np.ndarray
+    bargain_j: np.ndarray
+    chosen: np.ndarray
+    queue_prob: list[np.ndarray] = field(default_factory=list)
+
+
+def _bargain_values(
+    st: StateSetup, y: np.ndarray, sal: np.ndarray, init: np.ndarray, rcvr: np.ndarray, bi, bj
+) -> np.ndarray:
+    """``V[a, m]``: value to actor a of the state bargain m would produce (mean over N positions)."""
+    n = st.uobj.shape[0]
+    n_b = len(init)
+    out = np.empty((n, n_b))
+    ui_new = utility(distances(y, sal, bi), st.risk[:, None])  # (a, m)
+    uj_new = utility(distances(y, sal, bj), st.risk[:, None])
+    step = max(1, BLOCK // max(1, n * n))
+    base = st.uobj.T  # [n, a]
+    for start in range(0, n_b, step):
+        sl = slice(start, start + step)
+        t = np.repeat(base[:, :, None], len(range(n_b)[sl]), axis=2)  # [n, a, m]
+        m_idx = np.arange(t.shape[2])
+        t[init[sl], :, m_idx] = ui_new[:, sl].T
+        t[rcvr[sl], :, m_idx] = uj_new[:, sl].T
+        out[:, sl] = (1.0 / n) * np.add.reduce(t, axis=0)
+    return out
+
+
+def _resolve_queues(
+    st: StateSetup,
+    cap: np.ndarray,
+    sq_value: np.ndarray,
+    bval: np.ndarray,
+    init: np.ndarray,
+    rcvr: np.ndarray,
+    opts: SMPOptions,
+    draw: Callable[[int], float] | None,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Resolve every actor's queue; returns the chosen bargain index per actor (-1 = status quo)."""
+    n = len(cap)
+    members: list[list[int]] = [[] for _ in range(n)]
+    for m, (a, b) in enumerate(zip(init.tolist(), rcvr.tolist(), strict=True)):
+        members[a].append(m)
+        if b != a:
+            members[b].append(m)
+    chosen = np.full(n, -1, dtype=np.int64)
+    probs: list[np.ndarray] = [np.ones(1)] * n
+    sizes = np.array([len(q) for q in members])
+    for size in np.unique(sizes):
+        if size == 0:
+            continue
+        owners = np.flatnonzero(sizes == size)
+        q_idx = np.array([members[k] for k in owners])  # (G, size), canonical order
+        # utilities (G, N voters, 1 + size options): status quo first
+        u = np.concatenate(
+            [
+                np.broadcast_to(sq_value[None, :, None], (len(owners), n, 1)),
+                bval[:, q_idx].transpose(1, 0, 2),
+            ],
+            axis=2,
+        )
+        per = max(1, n * (size + 1) * (size + 1))
+        step = max(1, BLOCK // per)
+        for start in range(0, len(owners), step):
+            sl = slice(start, start + step)
+            p = scalar_pce(cap, u[sl], opts)
+            for g, k in enumerate(owners[sl].tolist()):
+                pk = p[g]
+                probs[k] = pk
+                if draw is None:
+                    pick = int(np.argmax(pk))
+                else:
+                    cum = np.cumsum(pk)
+                    pick = int(min(np.searchsorted(cum, draw(k) * cum[-1], side="right"), len(pk) - 1))
+                chosen[k] = -1 if pick == 0 else int(q_idx[start + g, pick - 1])
+    return chosen, probs
+
+
+# --- the whole run -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SMPRun:
+    """A complete run: states 0..T (positions, ideals, set-ups) and turns 0..T-1."""
+
+    positions: list[np.ndarray]
+    ideals: list[np.ndarray]
+    setups: list[StateSetup]
+    turns: list[TurnRecord]
+    ratios: list[float]
+    converged: bool
+
+    @property
+    def n_states(self) -> int:
+        """Number of states, including the input state 0."""
+        return len(self.positions)
+
+
+def run_smp(
+    x0: np.ndarray,
+    sal: np.ndarray,
+    cap: np.ndarray,
+    opts: SMPOptions,
+    *,
+    accommodation: np.ndarray | None = None,
+    draw: Callable[[int, int], float] | None = None,
+    on_state: Callable[[int, SMPRun], None] | None = None,
+) -> SMPRun:
+    """Run the SMP from positions ``x0`` (N, D), saliences ``sal`` (N, D), capabilities ``cap`` (N,).
+
+    ``accommodation`` is the N x N matrix A of the ideal update (None: identity, so ideals follow
+    positions). ``draw(turn, actor)`` returns a uniform number in [0, 1) for a stochastic queue
+    resolution; it is required when ``opts.state_transitions == "Stochastic"``. ``on_state`` is
+    called with (state index, run so far) after each state is set up.
+    """
+    x = np.array(x0, dtype=float)
+    y = x.copy()
+    sal = np.asarray(sal, dtype=float)
+    cap = np.asarray(cap, dtype=float)
+    total_sal = np.zeros(len(cap))
+    for k in range(sal.shape[1]):
+        total_sal = total_sal + sal[:, k]
+    run = SMPRun([x.copy()], [y.copy()], [state_setup(x, y, sal, cap, opts)], [], [], False)
+    if on_state is not None:
+        on_state(0, run)
+    n = len(cap)
+    ar = np.arange(n)
+    first = 0.0
+    for turn in range(opts.max_turns):
+        st = run.setups[-1]
+        p, g = challenge_decisions(st, total_sal, cap, opts)
+        cand = np.where((g > TARGET_THRESHOLD) & (ar[:, None] != ar[None, :]), g, -np.inf)
+        target = np.argmax(cand, axis=1) if n else np.zeros(0, dtype=np.int64)
+        has = np.isfinite(cand[ar, target]) if n else np.zeros(0, dtype=bool)
+        target = np.where(has, target, -1)
+        init = ar[has]
+        rcvr = target[has]
+        p_best = np.where(has, p[ar, np.maximum(target, 0)], np.nan)
+        g_best = np.where(has, g[ar, np.maximum(target, 0)], np.nan)
+        bi, bj = bargains(x[init], x[rcvr], sal[init], sal[rcvr], p_best[has], opts.bargain_interpolation)
+        if opts.bargain_model != "InitOnlyInterp" and len(init):
+            _, gain_rcvr = challenge_general(st, total_sal, cap, rcvr, init, init, rcvr, opts)
+            ri, rj = bargains(x[init], x[rcvr], sal[init], sal[rcvr], gain_rcvr, opts.bargain_interpolation)
+            if opts.bargain_model == "InitRcvrInterp":
+                order = np.stack([np.arange(len(init)), np.arange(len(init))], axis=1).ravel()
+                bi = np.stack([bi, ri], axis=1).reshape(-1, x.shape[1])
+                bj = np.stack([bj, rj], axis=1).reshape(-1, x.shape[1])
+                init, rcvr = init[order], rcvr[order]
+            elif opts.bargain_model == "PWCompInterp":
+                wa = (cap[init] * total_sal[init])[:, None]
+                wb = (cap[init] * total_sal[rcvr])[:, None]
+                bi = (wa * bi + wb * ri) / (wa + wb)
+                bj = (wa * bj + wb * rj) / (wa + wb)
+            else:
+                raise ValueError(f"unknown bargain model {opts.bargain_model!r}")
+        sq_value = (1.0 / n) * np.add.reduce(st.uobj.T, axis=0)
+        bval = _bargain_values(st, y, sal, init, rcvr, bi, bj)
+        stochastic = opts.state_transitions == "Stochastic"
+        if stochastic and draw is None:
+            raise ValueError("stochastic state transitions need a draw function")
+        chosen, qprob = _resolve_queues(
+            st,
+            cap,
+            sq_value,
+            bval,
+            init,
+            rcvr,
+            opts,
+            (lambda k, t=turn: draw(t, k)) if stochastic and draw is not None else None,
+        )
+        if opts.binding_bargains:
+            for k in range(n):  # a bargain moves its parties only when both queues chose it
+                m = chosen[k]
+                if m >= 0:
+                    other = rcvr[m] if init[m] == k else init[m]
+                    if chosen[other] != m:
+                        chosen[k] = -1
+        new_x = x.copy()
+        for k in np.flatnonzero(chosen >= 0).tolist():
+            m = chosen[k]
+            new_x[k] = bi[m] if init[m] == k else bj[m]
+        if accommodation is None:
+            new_y = new_x.copy()
+        else:
+            rows = accommodation.sum(axis=1)
+            new_y = accommodation @ new_x + (1.0 - rows)[:, None] * y
+        run.turns.append(TurnRecord(target, p_best, g_best, init, rcvr, bi, bj, chosen, qprob))
+        step_dist = float(np.sqrt(((new_x - x) ** 2).sum(axis=1)).sum())
+        x, y = new_x, new_y
+        run.positions.append(x.copy())
+        run.ideals.append(y.copy())
+        run.setups.append(state_setup(x, y, sal, cap, opts))
+        if on_state is not None:
+            on_state(turn + 1, run)
+        if turn == 0:
+            first = step_dist
+        ratio = step_dist / (first + STOP_OFFSET)
+        run.ratios.append(ratio)
+        k_done = turn + 1
+        if k_done >= opts.min_turns and ratio < opts.stop_ratio:
+            run.converged = True
+            break
+    return run
