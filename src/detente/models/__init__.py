@@ -11,6 +11,7 @@ from detente.errors import ParameterError
 from detente.models.base import ForecastModel, IssueByIssueModel, ModelTags
 from detente.models.compromise import Compromise
 from detente.models.dominant import DominantActor
+from detente.models.expected_utility import ExpectedUtility, ExpectedUtilityMC
 from detente.models.median import CondorcetMedian, WeightedMedian
 from detente.models.nash import NashBargaining
 from detente.models.result import Challenge, Forecast, IssueForecast, Round, Status
@@ -22,6 +23,8 @@ ALL_MODELS: tuple[type[ForecastModel], ...] = (
     CondorcetMedian,
     NashBargaining,
     DominantActor,
+    ExpectedUtility,
+    ExpectedUtilityMC,
     SMP,
 )
 """Every model class, in the order reports list them."""
@@ -65,6 +68,8 @@ __all__ = [
     "Compromise",
     "CondorcetMedian",
     "DominantActor",
+    "ExpectedUtility",
+    "ExpectedUtilityMC",
     "Forecast",
     "ForecastModel",
     "IssueByIssueModel",
