@@ -69,6 +69,8 @@ COLUMN_SPELLINGS: dict[str, tuple[str, ...]] = {
         "idealpoint",
         "ideal",
         "policyposition",
+        "issueposition",
+        "actorposition",
         "x",
     ),
     "salience": ("salience", "saliences", "sal", "importance", "priority", "issuesalience", "intensity"),
@@ -107,11 +109,13 @@ def _delimiter(first_line: str) -> str:
 
 
 def _norm(header: str) -> str:
-    return re.sub(r"[^a-z]", "", header.lower())
+    # "Position (years)" and "Salience [0-1]" name their column before the bracketed unit.
+    return re.sub(r"[^a-z]", "", re.sub(r"\(.*?\)|\[.*?\]", "", header.lower()))
 
 
 def read_csv_any(text: str, *, source: str) -> Scenario:
     """Read a CSV text in whichever supported layout it is (record, KTAB or BDM table)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = [ln for ln in text.split("\n") if ln.strip()]
     if not lines:
         raise ScenarioError(
@@ -269,6 +273,7 @@ def read_bdm_text(
     text: str, *, source: str, issue_name: str | None = None, scale: tuple[float, float] | None = None
 ) -> Scenario:
     """Read BDM-style table text; ``scale`` = (value at 0, value at 100) overrides the data range."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = [ln for ln in text.split("\n") if ln.strip()]
     if not lines:
         raise ScenarioError(

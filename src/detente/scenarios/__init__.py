@@ -83,7 +83,11 @@ def load_scenario(name: str) -> Scenario:
 
 
 def resolve_scenario(name_or_path: str | Path | None) -> Scenario:
-    """Load an embedded scenario by name, or a scenario file by path; ``None`` gives the default."""
+    """Load an embedded scenario by name, or a scenario file by path; ``None`` gives the default.
+
+    A file holding the table of a published case with a known outcome gets that outcome recorded
+    (:mod:`detente.scenarios.known`).
+    """
     if name_or_path is None:
         return load_scenario(DEFAULT_SCENARIO)
     text = str(name_or_path)
@@ -95,4 +99,6 @@ def resolve_scenario(name_or_path: str | Path | None) -> Scenario:
             f"{text!r} is neither an embedded scenario nor a file",
             fix=f"use one of: {', '.join(list_scenarios())}, or the path of a scenario file",
         )
-    return load_scenario_file(path)
+    from detente.scenarios.known import attach_known_outcome
+
+    return attach_known_outcome(load_scenario_file(path))  # tables of published cases get their outcome
