@@ -305,6 +305,10 @@ def forecast(
 
 # --- commands from detente.commands (one line each) -------------------------------------------------
 
+from detente.commands import deals as _deals  # noqa: E402
+
+app.command()(_deals.deal)
+app.command()(_deals.coalition)
 
 def main() -> None:
     """Entry point of the ``detente`` console script."""
