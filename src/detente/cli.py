@@ -310,6 +310,7 @@ from detente.commands import deals as _deals  # noqa: E402
 app.command()(_deals.deal)
 app.command()(_deals.coalition)
 
+
 def main() -> None:
     """Entry point of the ``detente`` console script."""
     app(prog_name="detente")
