@@ -45,6 +45,9 @@ __all__ = [
 BLOCK = 2_000_000
 """Largest number of array elements one vectorised step works on at a time."""
 
+CACHE_BLOCK = 131_072
+"""Elements per block in the challenge calculus: small enough for the buffers to stay in cache."""
+
 MIN_COALITION_PCE = 1e-8
 MIN_COALITION_CHALLENGE = 1e-10
 BINARY_THRESHOLD = 1e-8
@@ -81,6 +84,9 @@ def vote(w: np.ndarray | float, ua: np.ndarray, ub: np.ndarray, rule: str) -> np
     """Signed vote of a voter with weight ``w`` for option a (utility ``ua``) over b (``ub``)."""
     du = ua - ub
     if rule == "Prop":
+        if np.shape(w) == () or np.broadcast_shapes(du.shape, np.shape(w)) == du.shape:
+            du *= w  # in place: same value as w * du
+            return du
         return w * du
     if rule == "Binary":
         return w * np.clip(du / BINARY_THRESHOLD, -1.0, 1.0)
@@ -314,40 +320,70 @@ def _contest(
     unj: np.ndarray,
     unn: np.ndarray,
     wn: np.ndarray,
-    third: np.ndarray,
+    zero: list[tuple[np.ndarray, ...]],
     opts: SMPOptions,
 ) -> np.ndarray:
-    """P(i beats j) for L contests; third-party arrays are (N, L) with the third party n first."""
+    """P(i beats j) for a batch of contests (section 10 of the specification).
+
+    Third-party arrays have the third party n on axis 0 (``unj`` full size; ``uni``, ``unn`` and
+    ``wn`` may broadcast); ``zero`` lists index tuples of the entries where n is i or j. Works in
+    place on a few full-size buffers; every value is computed with the specification's order.
+    """
     rule = opts.voting_rule
     vi = vote(wi, uii, uij, rule)
     vj = vote(wj, uji, ujj, rule)
     a0 = MIN_COALITION_CHALLENGE + np.maximum(vi, 0.0) + np.maximum(vj, 0.0)
     b0 = MIN_COALITION_CHALLENGE + np.maximum(-vi, 0.0) + np.maximum(-vj, 0.0)
-    vn = vote(wn, uni, unj, rule)
-    vp = np.maximum(vn, 0.0)
-    vm = np.maximum(-vn, 0.0)
+    vp = vote(wn, uni, unj, rule)  # v_n, then its positive part
+    vm = np.maximum(vp, 0.0)
+    np.subtract(vm, vp, out=vp)  # max(-v, 0) == max(v, 0) - v exactly
+    vp, vm = vm, vp
     commit = opts.third_party_commit
-    if commit == "SemiCommit":
-        ik_j, j_ik, i_jk, jk_i = 2.0 * uni + unn, 3.0 * unj, 3.0 * uni, 2.0 * unj + unn
-    elif commit == "FullCommit":
-        ik_j, j_ik, i_jk, jk_i = 3.0 * uni, 3.0 * unj, 3.0 * uni, 3.0 * unj
-    elif commit == "NoCommit":
-        ik_j, j_ik, i_jk, jk_i = 2.0 * uni + unn, 2.0 * unj + unn, 2.0 * uni + unn, 2.0 * unj + unn
-    else:
+    if commit not in ("SemiCommit", "FullCommit", "NoCommit"):
         raise ValueError(f"unknown third-party commitment {commit!r}")
     if opts.third_party_swing:
         mag = vp + vm
         pi_i = (a0 + mag) / (a0 + mag + b0)
         pi_j = a0 / (a0 + b0 + mag)
+        del mag
     else:
-        pi_i = (a0 + vp) / (a0 + vp + b0 + vm)
+        np.add(vp, a0, out=vp)  # A0 + v+
+        den = vp + b0
+        den += vm
+        pi_i = np.divide(vp, den, out=vp)
         pi_j = pi_i
-    join_i = pi_i * ik_j + (1.0 - pi_i) * j_ik
-    join_j = pi_j * i_jk + (1.0 - pi_j) * jk_i
+        del den
+    del vm
+    # U_join_i = pi_i [ik>j] + (1 - pi_i) [j>ik];  U_join_j = pi_j [i>jk] + (1 - pi_j) [jk>i]
+    if commit == "SemiCommit":
+        ik_j, i_jk = 2.0 * uni + unn, 3.0 * uni
+        j_ik = 3.0 * unj
+        jk_i = 2.0 * unj
+        jk_i += unn
+    elif commit == "FullCommit":
+        ik_j, i_jk = 3.0 * uni, 3.0 * uni
+        j_ik = 3.0 * unj
+        jk_i = j_ik
+    else:
+        ik_j, i_jk = 2.0 * uni + unn, 2.0 * uni + unn
+        j_ik = 2.0 * unj
+        j_ik += unn
+        jk_i = j_ik
+    omp_i = 1.0 - pi_i
+    join_i = pi_i * ik_j
+    np.multiply(omp_i, j_ik, out=omp_i)
+    join_i += omp_i
+    omp_j = np.subtract(1.0, pi_j, out=omp_i)
+    np.multiply(omp_j, jk_i, out=omp_j)
+    join_j = np.multiply(pi_j, i_jk, out=pi_j)  # pi_j is not needed after this
+    join_j += omp_j
+    del omp_j, j_ik, jk_i
     t = vote(wn, join_i, join_j, rule)
-    t = np.where(third, t, 0.0)
+    del join_i, join_j
+    for idx in zero:
+        t[idx] = 0.0
     tp = np.maximum(t, 0.0)
-    tm = np.maximum(-t, 0.0)
+    tm = np.subtract(tp, t, out=t)  # max(-t, 0)
     tp[0] += a0  # A = A0 + t_0+ + t_1+ + ... in order
     tm[0] += b0
     big_a = np.add.reduce(tp, axis=0)
@@ -382,33 +418,23 @@ def challenge_decisions(
     uobj = st.uobj
     p_out = np.full((n, n), 0.5)
     g_out = np.zeros((n, n))
-    step = max(1, BLOCK // max(1, n * n))
+    step = max(1, CACHE_BLOCK // max(1, n * n))
     ar = np.arange(n)
     for start in range(0, n, step):
         ib = ar[start : start + step]
         # third-party arrays, shape (n, b, n) = [third n, initiator i, target j]
-        unj = one_minus[:, None, :] * (1.0 + dmin[:, None, :] * rho_t[:, ib, None])
-        uni = np.broadcast_to(uni_t[:, ib, None], unj.shape)
-        unn = np.broadcast_to(unn_t[:, ib, None], unj.shape)
-        third = (ar[:, None, None] != ib[None, :, None]) & (ar[:, None, None] != ar[None, None, :])
+        unj = dmin[:, None, :] * rho_t[:, ib, None]
+        unj += 1.0
+        unj *= one_minus[:, None, :]  # u(d_nj, rho_in)
+        uni = uni_t[:, ib, None]
+        unn = unn_t[:, ib, None]
+        loc = np.arange(len(ib))
+        zero = [(ib, loc, slice(None)), (ar, slice(None), ar)]  # third party n == i, n == j
         uii = np.diag(uobj)[ib, None]
         uij = uobj[ib, :]
         uji = uni_t.T[ib, :]  # u^i_ji = u(d_ji, rho_ij)
         ujj = unn_t.T[ib, :]
-        p = _contest(
-            uii,
-            uij,
-            uji,
-            ujj,
-            w[ib, None],
-            w[None, :],
-            uni,
-            unj,
-            unn,
-            w[:, None, None],
-            third,
-            opts,
-        )
+        p = _contest(uii, uij, uji, ujj, w[ib, None], w[None, :], uni, unj, unn, w[:, None, None], zero, opts)
         g = _gain(p, uii, uij, total_sal[None, :])
         p_out[ib] = p
         g_out[ib] = g
@@ -429,20 +455,19 @@ def challenge_general(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(P, dEU)`` of ``challenge(h, k, i, j)`` for arrays of L perspectives (section 10)."""
     d, rho = st.d, st.rho
-    n = d.shape[0]
     w = total_sal * cap
     rho_h = rho[h, :].T  # (n, L): rho[h, n]
     diag = np.diag(d)[:, None]
     uni = utility(d[:, i], rho_h)
     unj = utility(d[:, j], rho_h)
     unn = utility(diag, rho_h)
-    ar = np.arange(n)[:, None]
-    third = (ar != i[None, :]) & (ar != j[None, :])
+    loc = np.arange(len(i))
+    zero = [(i, loc), (j, loc)]
     uii = utility(d[i, i], rho[h, i])
     uij = utility(d[i, j], rho[h, i])
     uji = utility(d[j, i], rho[h, j])
     ujj = utility(d[j, j], rho[h, j])
-    p = _contest(uii, uij, uji, ujj, w[i], w[j], uni, unj, unn, w[:, None], third, opts)
+    p = _contest(uii, uij, uji, ujj, w[i], w[j], uni, unj, unn, w[:, None], zero, opts)
     uki = utility(d[k, i], rho[h, k])
     ukj = utility(d[k, j], rho[h, k])
     return p, _gain(p, uki, ukj, total_sal[j])
