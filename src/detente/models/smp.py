@@ -101,10 +101,10 @@ class SMP(ForecastModel):
     All of KTAB's documented parameters are available under their KTAB values (e.g.
     ``SMP(voting_rule="Cubic", third_party_commit="FullCommit")``); the defaults are KTAB's and
     reproduce its reference logs exactly. Two switches fix KTAB quirks and are off by default:
-    ``binding_bargains`` and ``third_party_swing``. The forecast of an issue is the expected
-    outcome of the final state: the probability-weighted mean of the distinct final positions,
-    with the probabilities KTAB reports; ``low``/``high`` bound the positions holding the middle
-    80% of that probability. ``rounds[t]`` is state t (0 = input) with every actor's position,
+    ``binding_bargains`` and ``third_party_swing``. The forecast of an issue is the median of the
+    final state's outcome distribution (the distinct final positions with the probabilities KTAB
+    reports for them); ``low``/``high`` are its 10% and 90% points, and ``details`` holds the most
+    likely position and the mean. ``rounds[t]`` is state t (0 = input) with every actor's position,
     its position's probability of being the outcome, and the challenges of the turn that led to it.
 
     Names: Spatial Model of Politics, SMP, KTAB, Wise (2015).
@@ -234,19 +234,22 @@ class SMP(ForecastModel):
         issues = []
         for k, issue in enumerate(scenario.issues):
             values = x[reps, k] * 100.0
-            expected = float(np.clip(np.dot(gp, values) / gp.sum(), 0.0, 100.0))
             order = np.argsort(values, kind="stable")
             cum = np.cumsum(gp[order]) / gp.sum()
-            low = float(values[order][np.searchsorted(cum, 0.1 - 1e-12)])
-            high = float(values[order][min(np.searchsorted(cum, 0.9 - 1e-12), len(cum) - 1)])
-            mode = float(values[int(np.argmax(gp))])
+
+            def quantile(q: float, values: np.ndarray = values[order], cum: np.ndarray = cum) -> float:
+                return float(values[min(int(np.searchsorted(cum, q - 1e-12)), len(cum) - 1)])
+
             issues.append(
                 IssueForecast(
                     issue=issue.id,
-                    position=expected,
-                    low=low,
-                    high=high,
-                    details={"most_likely": round(mode, 6)},
+                    position=quantile(0.5),
+                    low=quantile(0.1),
+                    high=quantile(0.9),
+                    details={
+                        "most_likely": round(float(values[int(np.argmax(gp))]), 6),
+                        "expected": round(float(np.dot(gp, values) / gp.sum()), 6),
+                    },
                 )
             )
         details: dict[str, Any] = {
