@@ -15,11 +15,14 @@ __all__ = ["ANALYSIS_SECTIONS", "MODEL_SECTIONS", "analysis_sections", "model_se
 MODEL_SECTIONS: dict[str, tuple[str, str]] = {
     "smp": ("detente.report.smp", "smp_sections"),
     "expected-utility": ("detente.report.expected_utility", "expected_utility_sections"),
+    "expected-utility-mc": ("detente.report.expected_utility", "expected_utility_sections"),
 }
 """Model name -> (module, function) that builds that model's own report sections."""
 
 
-ANALYSIS_SECTIONS: list[tuple[str, str]] = []
+ANALYSIS_SECTIONS: list[tuple[str, str]] = [
+    ("detente.report.deals", "deal_sections"),
+]
 """(module, function) pairs for analyses beyond forecasting that ``detente run`` adds to its report.
 
 Each function is called as ``function(scenario, seed=seed)`` and returns a list of sections, or an
