@@ -251,7 +251,7 @@ def trajectory_chart(forecast: Forecast, scenario: Scenario, issue_id: str) -> s
     ax.set_xlabel("round")
     unit = issue.units.unit if issue.units is not None and issue.units.unit else "0-100 scale"
     ax.set_ylabel(mpl_text(unit))
-    ax.set_title(mpl_text(f"Positions by round: {issue.name}", 80))
+    ax.set_title(mpl_text(f"Positions by round: {issue.name}", 70))
     if len(ids) <= 30:
         ax.legend(
             loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=6, frameon=False, ncol=1 + len(ids) // 16
@@ -286,13 +286,18 @@ def quadrant_chart(
         ax.plot(grid, -grid, color="#bbbbbb", linewidth=0.8, linestyle="--")  # compromise | capitulation
         ax.plot(-grid, grid, color="#bbbbbb", linewidth=0.8, linestyle="--")
         ax.scatter(xs, ys, s=16, color="#4a6fa5", zorder=3)
+        labels: dict[tuple[float, float], list[str]] = {}  # actors (by id) at one point share a label
         for j, x, y in zip(others, xs, ys, strict=True):
-            ax.annotate(
-                mpl_text(scenario.actor(ids[j]).name, 14),
+            labels.setdefault((round(float(x), 9), round(float(y), 9)), []).append(ids[j])
+        for k, ((x, y), names) in enumerate(sorted(labels.items(), key=lambda item: item[0][1])):
+            ax.annotate(  # alternate sides so that labels of nearby points do not overprint
+                mpl_text(", ".join(names), 22),
                 (x, y),
                 fontsize=6,
-                xytext=(2, 2),
+                xytext=(3, 2) if k % 2 == 0 else (-3, -2),
                 textcoords="offset points",
+                ha="left" if k % 2 == 0 else "right",
+                va="bottom" if k % 2 == 0 else "top",
             )
         for x, y, label in (
             (0.98, 0.98, "conflict"),
@@ -312,7 +317,7 @@ def quadrant_chart(
             )
         ax.set_xlim(-lim, lim)
         ax.set_ylim(-lim, lim)
-        ax.set_title(mpl_text(f"as {scenario.actor(a).name} (i) sees it", 30), fontsize=8)
+        ax.set_title(mpl_text(f"as {a} (i) sees it", 30), fontsize=8)
         ax.set_xlabel("E_i(U_ij)", fontsize=7)
         ax.set_ylabel("E_i(U_ji)", fontsize=7)
         ax.tick_params(labelsize=6)
