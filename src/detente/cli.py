@@ -310,6 +310,10 @@ from detente.commands import deals as _deals  # noqa: E402
 app.command()(_deals.deal)
 app.command()(_deals.coalition)
 
+from detente.commands import backtest as _backtest  # noqa: E402
+
+app.add_typer(_backtest.app, name="backtest")
+
 
 def main() -> None:
     """Entry point of the ``detente`` console script."""

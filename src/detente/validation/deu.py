@@ -43,6 +43,7 @@ import numpy as np
 from detente.errors import InputError, ParameterError
 from detente.scenario import Actor, Issue, Scenario, Source, Stance
 from detente.scenario.io import decode_text
+from detente.validation.backtest import Case
 from detente.validation.power import VotingGame, banzhaf, shapley_shubik
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "DeuIssue",
     "Regime",
     "council_power",
+    "deu_cases",
     "issue_scenario",
     "load_dev",
     "read_deu",
@@ -559,3 +561,30 @@ def issue_scenario(issue: DeuIssue, scheme: CapabilityScheme | None = None) -> S
         issues=[iss],
         stances=stances,
     )
+
+
+def deu_cases(
+    issues: Iterable[DeuIssue],
+    *,
+    base: SchemeKind = "equal",
+    schemes: Iterable[SchemeKind] = SCHEMES,
+    commission: float = 1.0,
+    parliament: float = 1.0,
+    parliament_consultation: float = 1.0,
+) -> list[Case]:
+    """Backtest cases of the scored issues (an outcome and three or more positions).
+
+    Each case holds the issue's scenario under every capability scheme in ``schemes`` (Monte
+    Carlo draws pick one at random); ``base`` gives the point forecast. Cases are grouped by proposal.
+    """
+    kinds = list(dict.fromkeys([base, *schemes]))
+    out = []
+    for issue in issues:
+        if not issue.scored:
+            continue
+        variants = {
+            k: issue_scenario(issue, CapabilityScheme(k, commission, parliament, parliament_consultation))
+            for k in kinds
+        }
+        out.append(Case(key=issue.isnr, variants=variants, base=base, group=issue.proposal))
+    return out
