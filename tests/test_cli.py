@@ -133,3 +133,14 @@ def test_names_with_markup_are_printed_literally(tmp_path):
     )
     r = invoke("show", str(path))
     assert r.exit_code == 0 and "[red]A[/red]" in r.stdout and "[bold]x[/bold]" in r.stdout
+
+
+def test_wide_tables_are_never_cropped(capsys):
+    """A table wider than the terminal prints whole: every header and number appears intact."""
+    from detente.commands._common import print_rows
+
+    row = {f"model-with-a-long-name-{k}": f"{k}.5 [{k}.0, {k}.9]" for k in range(8)}
+    print_rows([{"id": "nuclear", **row}])
+    out = capsys.readouterr().out
+    for key, value in row.items():
+        assert key in out and value in out

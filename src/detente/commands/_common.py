@@ -68,8 +68,22 @@ def print_rows(
     from detente.report.console import rows_table
 
     table = rows_table(rows, title=title, columns=columns)
-    needed = console.measure(table).minimum
-    console.print(table, width=max(console.width, needed), crop=False)
+    needed = _minimum_width(table)
+    if needed <= console.width:
+        console.print(table)
+    else:  # rich never prints wider than its console, so use a wider one on the same stream
+        Console(file=console.file, width=needed, highlight=False).print(table, crop=False)
+
+
+def _minimum_width(table: Any) -> int:
+    """Width at which no header or short cell of ``table`` must break; long text wraps at 40."""
+    total = 1
+    for column in table.columns:
+        need = max(len(str(c)) for c in [column.header, *column.cells])
+        if column.max_width is not None:
+            need = min(need, column.max_width)
+        total += min(need, 40) + 3
+    return total
 
 
 def parse_params(items: list[str] | None) -> dict[str, Any]:
