@@ -22,6 +22,8 @@ _FRACTION = re.compile(r"^Fractional change compared to first step: (\d+\.\d{4})
 _POSTN = re.compile(r"^postn (\d+) , 0 :$")
 _TARGET = re.compile(r"^In turn (\d+) actor (\d+) has most advantageous target (\d+) worth (-?\d+\.\d{3})$")
 _NO_TARGET = re.compile(r"^In turn (\d+) Actor (\d+) has no advantageous targets$")
+_RCVR = re.compile(r"^Bargain \[\d+, (\d+):(\d+)\] from (\d+)'s perspective \(brgnIIJ\)$")
+_COMP = re.compile(r"^Power-weighted compromise \[\d+, (\d+):(\d+)\] bargain \(brgnIJ\)$")
 _EST = re.compile(
     r"^Est by +(\d+) of prob (\d\.\d{4}) that \[ *(\d+)> *(\d+)\], "
     r"with expected gain to +(\d+) of ([+-]\d\.\d{4})$"
@@ -35,7 +37,9 @@ class ReferenceLog:
     ``positions`` (states, actors, dims) on 0-100, state 0 from the input header;
     ``probabilities`` (states, actors); ``fractions`` one per turn; ``risk`` (states, actors);
     ``targets[t][i]`` the target of actor i in turn t (-1: none) with ``worth[t][i]``;
-    ``estimates`` maps (turn, h, i, j, k) to (P, dEU) from the ``Est by`` lines.
+    ``estimates`` maps (turn, h, i, j, k) to (P, dEU) from the ``Est by`` lines;
+    ``receiver_bargains`` and ``compromises`` map (turn, i, j) to the two positions (2, dims, 0-100)
+    of the bargain "from j's perspective" and of the power-weighted compromise.
     """
 
     names: list[str]
@@ -47,6 +51,8 @@ class ReferenceLog:
     targets: list[list[int]]
     worth: list[list[float]]
     estimates: dict[tuple[int, int, int, int, int], tuple[float, float]]
+    receiver_bargains: dict[tuple[int, int, int], np.ndarray]
+    compromises: dict[tuple[int, int, int], np.ndarray]
 
 
 def parse_log(path: Path) -> ReferenceLog:
@@ -65,6 +71,8 @@ def parse_log(path: Path) -> ReferenceLog:
     fractions, postn, risk_blocks = [], [], []
     targets: dict[int, dict[int, tuple[int, float]]] = {}
     estimates: dict[tuple[int, int, int, int, int], tuple[float, float]] = {}
+    receiver: dict[tuple[int, int, int], np.ndarray] = {}
+    compromise: dict[tuple[int, int, int], np.ndarray] = {}
     turn = -1
     for k, ln in enumerate(lines):
         if m := _PROB.match(ln):
@@ -82,6 +90,12 @@ def parse_log(path: Path) -> ReferenceLog:
         elif m := _NO_TARGET.match(ln):
             turn = int(m.group(1))
             targets.setdefault(turn, {})[int(m.group(2))] = (-1, float("nan"))
+        elif (m := _RCVR.match(ln)) and m.group(3) == m.group(2):
+            i, j = int(m.group(1)), int(m.group(2))
+            receiver[(turn, i, j)] = _proposal_lines(lines, k, rf"^ +{j} proposes", (i, j))
+        elif m := _COMP.match(ln):
+            i, j = int(m.group(1)), int(m.group(2))
+            compromise[(turn, i, j)] = _proposal_lines(lines, k, r"^ +compromise proposes", (i, j))
         elif m := _EST.match(ln):
             h, i, j, kk = (int(m.group(g)) for g in (1, 3, 4, 5))
             estimates[(turn, h, i, j, kk)] = (float(m.group(2)), float(m.group(6)))
@@ -104,7 +118,21 @@ def parse_log(path: Path) -> ReferenceLog:
         targets=[[targets[t][i][0] for i in range(n_actors)] for t in range(n_turns)],
         worth=[[targets[t][i][1] for i in range(n_actors)] for t in range(n_turns)],
         estimates=estimates,
+        receiver_bargains=receiver,
+        compromises=compromise,
     )
+
+
+def _proposal_lines(lines: list[str], k: int, prefix: str, pair: tuple[int, int]) -> np.ndarray:
+    """The 'X proposes i adopt:' and '... j adopt:' lines after line k (other threads may interleave)."""
+    found: dict[int, list[float]] = {}
+    for ln in lines[k + 1 : k + 12]:
+        m = re.match(prefix + r" +(\d+) adopt:(.*)$", ln)
+        if m and int(m.group(1)) in pair and int(m.group(1)) not in found:
+            found[int(m.group(1))] = [float(v) for v in m.group(2).split()]
+        if len(found) == 2:
+            break
+    return np.array([found[pair[0]], found[pair[1]]])
 
 
 REFERENCE_LOGS = {

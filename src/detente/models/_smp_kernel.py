@@ -34,8 +34,11 @@ __all__ = [
     "coalitions",
     "distances",
     "pce",
+    "receiver_bargains",
     "run_smp",
     "scalar_pce",
+    "seq_prod",
+    "seq_sum",
     "state_setup",
     "utility",
     "victory_probabilities",
@@ -75,6 +78,27 @@ class SMPOptions:
     max_turns: int = 100
     min_turns: int = 2
     stop_ratio: float = 0.02
+
+
+def seq_sum(a: np.ndarray) -> np.ndarray:
+    """Sum over axis 0 strictly in index order (``a[0] + a[1] + ...``), as a loop would.
+
+    numpy sums a contiguous axis pairwise, which can differ in the last bit; reducing the first
+    axis of a C-ordered array whose other axes hold at least two elements is sequential, and
+    ``accumulate`` always is.
+    """
+    a = np.ascontiguousarray(a)
+    if a.ndim >= 2 and a[0].size >= 2:
+        return np.add.reduce(a, axis=0)
+    return np.add.accumulate(a, axis=0)[-1]
+
+
+def seq_prod(a: np.ndarray) -> np.ndarray:
+    """Product over axis 0 strictly in index order."""
+    a = np.ascontiguousarray(a)
+    if a.ndim >= 2 and a[0].size >= 2:
+        return np.multiply.reduce(a, axis=0)
+    return np.multiply.accumulate(a, axis=0)[-1]
 
 
 # --- elementary pieces ------------------------------------------------------------------------------
@@ -126,7 +150,7 @@ def coalitions(w: np.ndarray, u: np.ndarray, rule: str) -> np.ndarray:
     """
     u = np.asarray(u, dtype=float)
     lead, (k_voters, m) = u.shape[:-2], u.shape[-2:]
-    uk = np.moveaxis(u, -2, 0)  # (K, ..., M)
+    uk = np.ascontiguousarray(np.moveaxis(u, -2, 0))  # (K, ..., M), C order: sums run in voter order
     acc = np.full((*lead, m, m), MIN_COALITION_PCE)
     per_voter = max(1, m * m * int(np.prod(lead, dtype=np.int64)))
     step = max(1, BLOCK // per_voter)
@@ -137,7 +161,7 @@ def coalitions(w: np.ndarray, u: np.ndarray, rule: str) -> np.ndarray:
         v = vote(wb, block[..., :, None], block[..., None, :], rule)
         np.maximum(v, 0.0, out=v)
         v[0] += acc  # sequential: acc + v_0 + v_1 + ...
-        acc = np.add.reduce(v, axis=0)
+        acc = seq_sum(v)
     idx = np.arange(m)
     acc[..., idx, idx] = MIN_COALITION_PCE
     return acc
@@ -167,13 +191,13 @@ def victory_probabilities(c: np.ndarray, model: str) -> np.ndarray:
 def pce(v: np.ndarray, c: np.ndarray, model: str) -> np.ndarray:
     """Probabilistic Condorcet election: option probabilities (..., M) from ``V`` (and ``C``)."""
     if model == "Conditional":
-        q = np.multiply.reduce(np.moveaxis(v, -1, 0), axis=0)  # product over b, in order
+        q = seq_prod(np.moveaxis(v, -1, 0))  # product over b, in order
         top = q.max(axis=-1, keepdims=True)
         if np.any(top < 1e-280):  # underflow with many options: same quantity in logs
-            logq = np.add.reduce(np.log(np.moveaxis(v, -1, 0)), axis=0)
+            logq = seq_sum(np.log(np.moveaxis(v, -1, 0)))
             alt = np.exp(logq - logq.max(axis=-1, keepdims=True))
             q = np.where(top < 1e-280, alt, q)
-        return q / q.sum(axis=-1, keepdims=True)
+        return q / seq_sum(np.moveaxis(q, -1, 0))[..., None]
     m = v.shape[-1]
     lead = v.shape[:-2]
     p = np.full((*lead, m), 1.0 / m)
@@ -235,6 +259,7 @@ class StateSetup:
     groups: np.ndarray
     group_prob: np.ndarray
     degenerate: bool
+    rep: np.ndarray
 
 
 def _risk_attitudes(p: np.ndarray, risk_range: str) -> tuple[np.ndarray, bool]:
@@ -303,7 +328,7 @@ def state_setup(
     diff = x[:, None, :] - x[None, reps, :]
     close = np.sqrt((diff * diff).sum(axis=-1)) < SAME_POSITION
     last = close.shape[1] - 1 - np.argmax(close[:, ::-1], axis=1)
-    return StateSetup(d, risk, rho, uobj, p, gp[last], reps, gp, degenerate)
+    return StateSetup(d, risk, rho, uobj, p, gp[last], reps, gp, degenerate, rep)
 
 
 # --- the challenge calculus --------------------------------------------------------------------------
@@ -386,8 +411,8 @@ def _contest(
     tm = np.subtract(tp, t, out=t)  # max(-t, 0)
     tp[0] += a0  # A = A0 + t_0+ + t_1+ + ... in order
     tm[0] += b0
-    big_a = np.add.reduce(tp, axis=0)
-    big_b = np.add.reduce(tm, axis=0)
+    big_a = seq_sum(tp)
+    big_b = seq_sum(tm)
     return big_a / (big_a + big_b)
 
 
@@ -456,7 +481,7 @@ def challenge_general(
     """``(P, dEU)`` of ``challenge(h, k, i, j)`` for arrays of L perspectives (section 10)."""
     d, rho = st.d, st.rho
     w = total_sal * cap
-    rho_h = rho[h, :].T  # (n, L): rho[h, n]
+    rho_h = np.ascontiguousarray(rho[h, :].T)  # (n, L): rho[h, n]; C order keeps sums over n sequential
     diag = np.diag(d)[:, None]
     uni = utility(d[:, i], rho_h)
     unj = utility(d[:, j], rho_h)
@@ -506,6 +531,47 @@ def bargains(
     raise ValueError(f"unknown bargain interpolation {kind!r}")
 
 
+def receiver_bargains(
+    st: StateSetup,
+    x: np.ndarray,
+    sal: np.ndarray,
+    cap: np.ndarray,
+    init: np.ndarray,
+    rcvr: np.ndarray,
+    opts: SMPOptions,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The bargains of KTAB's non-default bargain models for challenges ``init[m] -> rcvr[m]``.
+
+    Returns ``(r_i, r_j, c_i, c_j)``: the bargain "from the receiver's perspective" (interpolated,
+    as KTAB does, with the receiver's estimate of the initiator's expected gain in place of a
+    probability), and the power-weighted compromise of the two bargains (weights c_i S_i and
+    c_i S_j, KTAB's, not rounded). See "Known quirks" in ``docs/smp.md``.
+    """
+    total_sal = np.zeros(len(cap))
+    for k in range(sal.shape[1]):
+        total_sal = total_sal + sal[:, k]
+    p_i = challenge_decisions_for(st, total_sal, cap, init, rcvr, opts)
+    bi, bj = bargains(x[init], x[rcvr], sal[init], sal[rcvr], p_i, opts.bargain_interpolation)
+    _, gain = challenge_general(st, total_sal, cap, rcvr, init, init, rcvr, opts)
+    ri, rj = bargains(x[init], x[rcvr], sal[init], sal[rcvr], gain, opts.bargain_interpolation)
+    wa = (cap[init] * total_sal[init])[:, None]
+    wb = (cap[init] * total_sal[rcvr])[:, None]
+    return ri, rj, (wa * bi + wb * ri) / (wa + wb), (wa * bj + wb * rj) / (wa + wb)
+
+
+def challenge_decisions_for(
+    st: StateSetup,
+    total_sal: np.ndarray,
+    cap: np.ndarray,
+    init: np.ndarray,
+    rcvr: np.ndarray,
+    opts: SMPOptions,
+) -> np.ndarray:
+    """The initiators' own win probabilities ``challenge(i, i, i, j).P`` for given pairs."""
+    p, _ = challenge_general(st, total_sal, cap, init, init, init, rcvr, opts)
+    return p
+
+
 @dataclass
 class TurnRecord:
     """One turn: who challenged whom, the bargains, and what each queue chose.
@@ -544,7 +610,7 @@ def _bargain_values(
         m_idx = np.arange(t.shape[2])
         t[init[sl], :, m_idx] = ui_new[:, sl].T
         t[rcvr[sl], :, m_idx] = uj_new[:, sl].T
-        out[:, sl] = (1.0 / n) * np.add.reduce(t, axis=0)
+        out[:, sl] = (1.0 / n) * seq_sum(t)
     return out
 
 
@@ -661,21 +727,17 @@ def run_smp(
         g_best = np.where(has, g[ar, np.maximum(target, 0)], np.nan)
         bi, bj = bargains(x[init], x[rcvr], sal[init], sal[rcvr], p_best[has], opts.bargain_interpolation)
         if opts.bargain_model != "InitOnlyInterp" and len(init):
-            _, gain_rcvr = challenge_general(st, total_sal, cap, rcvr, init, init, rcvr, opts)
-            ri, rj = bargains(x[init], x[rcvr], sal[init], sal[rcvr], gain_rcvr, opts.bargain_interpolation)
+            ri, rj, ci, cj = receiver_bargains(st, x, sal, cap, init, rcvr, opts)
             if opts.bargain_model == "InitRcvrInterp":
-                order = np.stack([np.arange(len(init)), np.arange(len(init))], axis=1).ravel()
+                order = np.repeat(np.arange(len(init)), 2)  # each initiator: own bargain, then receiver's
                 bi = np.stack([bi, ri], axis=1).reshape(-1, x.shape[1])
                 bj = np.stack([bj, rj], axis=1).reshape(-1, x.shape[1])
                 init, rcvr = init[order], rcvr[order]
             elif opts.bargain_model == "PWCompInterp":
-                wa = (cap[init] * total_sal[init])[:, None]
-                wb = (cap[init] * total_sal[rcvr])[:, None]
-                bi = (wa * bi + wb * ri) / (wa + wb)
-                bj = (wa * bj + wb * rj) / (wa + wb)
+                bi, bj = ci, cj
             else:
                 raise ValueError(f"unknown bargain model {opts.bargain_model!r}")
-        sq_value = (1.0 / n) * np.add.reduce(st.uobj.T, axis=0)
+        sq_value = (1.0 / n) * seq_sum(st.uobj.T)
         bval = _bargain_values(st, y, sal, init, rcvr, bi, bj)
         stochastic = opts.state_transitions == "Stochastic"
         if stochastic and draw is None:
@@ -707,17 +769,17 @@ def run_smp(
             rows = accommodation.sum(axis=1)
             new_y = accommodation @ new_x + (1.0 - rows)[:, None] * y
         run.turns.append(TurnRecord(target, p_best, g_best, init, rcvr, bi, bj, chosen, qprob))
-        step_dist = float(np.sqrt(((new_x - x) ** 2).sum(axis=1)).sum())
+        step_dist = float(seq_sum(np.sqrt(((new_x - x) ** 2).sum(axis=1))))
         x, y = new_x, new_y
+        if turn == 0:
+            first = step_dist
+        ratio = step_dist / (first + STOP_OFFSET)
+        run.ratios.append(ratio)
         run.positions.append(x.copy())
         run.ideals.append(y.copy())
         run.setups.append(state_setup(x, y, sal, cap, opts))
         if on_state is not None:
             on_state(turn + 1, run)
-        if turn == 0:
-            first = step_dist
-        ratio = step_dist / (first + STOP_OFFSET)
-        run.ratios.append(ratio)
         k_done = turn + 1
         if k_done >= opts.min_turns and ratio < opts.stop_ratio:
             run.converged = True

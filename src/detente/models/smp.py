@@ -232,8 +232,11 @@ class SMP(ForecastModel):
             )
         reps, gp = final.groups, final.group_prob
         issues = []
+        group = np.searchsorted(reps, final.rep)
+        counts = np.bincount(group, minlength=len(reps))
         for k, issue in enumerate(scenario.issues):
-            values = x[reps, k] * 100.0
+            # each distinct final position: the mean of its members (independent of actor order)
+            values = np.bincount(group, weights=x[:, k], minlength=len(reps)) / counts * 100.0
             order = np.argsort(values, kind="stable")
             cum = np.cumsum(gp[order]) / gp.sum()
 

@@ -193,14 +193,11 @@ def smp_sections(forecast: Forecast, scenario: Scenario) -> list[Section]:
         "its middle 80%.</p>"
     )
     body = intro + html_table(_summary_rows(forecast, scenario), numeric=())
-    traj = [
-        Section(
-            id=f"smp-trajectory-{k}",
-            title=scenario.issue(issue_id).name,
-            html=_figure(trajectory_chart(forecast, scenario, issue_id)),
-        )
-        for k, issue_id in enumerate(scenario.issue_ids)
-    ]
+    traj = Markup("").join(
+        Markup("<h4>{}</h4>").format(scenario.issue(issue_id).name)
+        + _figure(trajectory_chart(forecast, scenario, issue_id))
+        for issue_id in scenario.issue_ids
+    )
     many = len(scenario.actors) > MAX_LABELLED_ACTORS
     note = (
         Markup(f"<p>Coloured and named: the {MAX_LABELLED_ACTORS} most capable actors; others in grey.</p>")
@@ -220,7 +217,7 @@ def smp_sections(forecast: Forecast, scenario: Scenario) -> list[Section]:
         else Markup("<p>No actor saw an advantageous target in any turn.</p>")
     )
     subsections = (
-        Section(id="smp-trajectories", title="Position trajectories", html=note, subsections=tuple(traj)),
+        Section(id="smp-trajectories", title="Position trajectories", html=note + traj),
         Section(
             id="smp-probabilities",
             title="Outcome probabilities over turns",
