@@ -314,6 +314,11 @@ from detente.commands import backtest as _backtest  # noqa: E402
 
 app.add_typer(_backtest.app, name="backtest")
 
+from detente.commands import roadmap as _roadmap  # noqa: E402
+
+app.add_typer(_roadmap.app, name="roadmap")
+app.command()(_roadmap.duel)
+
 
 def main() -> None:
     """Entry point of the ``detente`` console script."""

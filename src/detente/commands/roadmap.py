@@ -1,0 +1,302 @@
+"""Road-map commands: ``detente roadmap``, ``detente roadmap check`` and ``detente duel``.
+
+``roadmap`` simulates a road map under several policies; ``roadmap check`` runs the analytic checks;
+``duel`` plays a two-player iterated game between reference strategies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from detente.commands._common import (
+    ForceOpt,
+    JsonOpt,
+    ScenarioArg,
+    SeedOpt,
+    console,
+    err_console,
+    load,
+    print_rows,
+    refuse_existing,
+    write_json,
+)
+from detente.errors import ScenarioError
+
+__all__ = ["app", "duel", "resolve_process"]
+
+
+class _SubcommandFirst(TyperGroup):
+    """A group whose callback takes an optional SCENARIO argument and that also has subcommands.
+
+    Click would read ``detente roadmap check`` as SCENARIO='check'; when the first word names a
+    subcommand, the group's own parameters keep their defaults and the word goes to the subcommand.
+    Options may follow SCENARIO (``detente roadmap korea --runs 100``).
+    """
+
+    allow_interspersed_args = True
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
+        """Send a leading subcommand name to the subcommand rather than to SCENARIO."""
+        if args and args[0] in self.commands:
+            super().parse_args(ctx, [])
+            ctx._protected_args, ctx.args = args[:1], args[1:]
+            return ctx.args
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=_SubcommandFirst,
+    invoke_without_command=True,
+    help="Simulate a sequenced peace process (road map) under several policies; `check` tests it.",
+)
+
+ProcessOpt = Annotated[
+    Path | None,
+    typer.Option("--process", help="Road-map YAML file; default: the one embedded for the scenario."),
+]
+PolicyOpt = Annotated[
+    list[str] | None,
+    typer.Option("--policy", "-p", help="Policy id from the road map (repeatable); default: all."),
+]
+
+
+def resolve_process(scenario_name: str | None, process_path: Path | None) -> tuple[Any, Any]:
+    """The (scenario, process) pair the command line names, checked against each other."""
+    from detente.process.io import (
+        EMBEDDED_PROCESSES,
+        load_embedded_process,
+        load_process,
+        process_for_scenario,
+    )
+
+    s = load(scenario_name)
+    if process_path is not None:
+        return s, load_process(process_path, scenario=s)
+    name = scenario_name or "korea"
+    if name in EMBEDDED_PROCESSES:
+        return s, load_embedded_process(name, scenario=s)
+    found = process_for_scenario(s)
+    if found is None:
+        raise ScenarioError(
+            f"no road map is defined for scenario {s.name!r}",
+            where="--process",
+            fix="write a road-map YAML file (see docs/process.md) and pass it with --process FILE",
+        )
+    return s, found
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update
+
+
+@app.callback()
+def roadmap(
+    ctx: typer.Context,
+    scenario: ScenarioArg = None,
+    process: ProcessOpt = None,
+    policy: PolicyOpt = None,
+    runs: Annotated[int, typer.Option("--runs", "-n", min=1, help="Monte Carlo runs per policy.")] = 1000,
+    seed: SeedOpt = 0,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1: one per CPU).")] = 1,
+    json_out: JsonOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Simulate the road map under each policy: phase reach, breakdown and escalation, 95% intervals."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from detente.process.simulate import RoadmapResult, simulate
+
+    refuse_existing([json_out], force=force)
+    s, p = resolve_process(scenario, process)
+    with _progress(f"simulating {runs} runs x {len(policy or p.policies)} policies") as update:
+        results = simulate(p, s, policy, runs=runs, seed=seed, n_jobs=jobs, on_progress=update)
+    result = RoadmapResult(process=p, scenario=s, seed=seed, runs=runs, policies=results)
+    unit = f"{p.time_step.length:g} {p.time_step.unit}"
+    print_rows(
+        result.summary_rows(),
+        title=f"{p.name}: {runs} runs per policy, seed {seed}; probability [95% interval]",
+    )
+    rows = []
+    for pr in results:
+        reach = pr.reach_probabilities()
+        times = {r["event"]: r.get("median_rounds") for r in reach}
+        fails = pr.failing_steps()
+        row: dict[str, Any] = {"policy": pr.policy}
+        for ph in pr.setup.phases[1:]:
+            t = times.get(f"reach {ph}")
+            row[f"time to {ph}"] = "-" if t is None else f"{t:g}"
+        t = times.get("complete")
+        row["time to complete"] = "-" if t is None else f"{t:g}"
+        row["step that fails most"] = (
+            f"{fails[0]['step']} ({fails[0]['share_of_runs']:.0%})" if fails else "-"
+        )
+        rows.append(row)
+    print_rows(rows, title=f"Median time (rounds of {unit}) and the step that fails most")
+    if json_out is not None:
+        write_json(json_out, result.to_json_dict(), force=force)
+
+
+def _fmt_row(row: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in row.items():
+        if isinstance(v, bool):
+            out[k] = "yes" if v else "NO"
+        elif isinstance(v, float):
+            out[k] = f"{v:.3f}"
+        else:
+            out[k] = v
+    return out
+
+
+@app.command()
+def check(
+    scenario: ScenarioArg = None,
+    process: ProcessOpt = None,
+    policy: Annotated[
+        str | None, typer.Option("--policy", "-p", help="Policy whose levers apply; default: the first.")
+    ] = None,
+    grid: Annotated[
+        int, typer.Option("--grid", min=2, max=60, help="Schedule search: steps of 1/GRID.")
+    ] = 20,
+    json_out: JsonOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Test each step's self-enforcement, the commitment problem, inspections, stability; find a schedule."""
+    from detente.errors import ParameterError
+    from detente.process.analysis import check_roadmap
+    from detente.process.setup import prepare
+
+    refuse_existing([json_out], force=force)
+    s, p = resolve_process(scenario, process)
+    pid = policy or p.policies[0].id
+    if pid not in [x.id for x in p.policies]:
+        raise ParameterError(
+            f"there is no policy called {pid!r} in the road map",
+            where="--policy",
+            fix=f"use one of: {', '.join(x.id for x in p.policies)}",
+        )
+    report = check_roadmap(prepare(p, s, pid), grid=grid)
+    console.print(f"{p.name}: analytic checks under policy '{pid}'", markup=False)
+    print_rows(
+        [_fmt_row(r) for r in report["self_enforcement"]],
+        title="Self-enforcement: cost <= discount x (V_next - W_renege)",
+    )
+    if report["commitment"]:
+        print_rows(
+            [_fmt_row(r) for r in report["commitment"]],
+            title="Commitment problem of power-shifting steps (holds = no incentive for war now)",
+        )
+    if report["inspection"]:
+        print_rows(
+            [_fmt_row(r) for r in report["inspection"]],
+            title="Inspection game: deterred iff rate x detection x (gain + loss) >= gain",
+        )
+    rc = report["richardson"]
+    print_rows(
+        [
+            _fmt_row(
+                {
+                    "stable (mn > ab)": rc["stable"],
+                    "Euler stable": rc["euler_stable"],
+                    "index with shocks": rc["index_with_shocks"],
+                    "index under a kept freeze": rc["index_frozen_complying"],
+                    "escalation threshold": rc["threshold"],
+                }
+            )
+        ],
+        title="Tension model (Richardson)",
+    )
+    sch = report["schedule"]
+    if sch["steps"] is None:
+        console.print(f"Smallest schedule: none found ({sch['reason']}).", markup=False)
+    else:
+        print_rows(
+            [_fmt_row(r) for r in sch["rows"]],
+            title=f"Smallest workable schedule: {sch['steps']} step(s) of {sch['step_rounds']} rounds",
+        )
+    if report["unsourced_blocks"]:
+        err_console.print(
+            "note: no quote and no estimate for: " + ", ".join(report["unsourced_blocks"]), markup=False
+        )
+    if json_out is not None:
+        write_json(json_out, report, force=force)
+
+
+def duel(
+    strategy_a: Annotated[str, typer.Argument(help="First strategy (see docs/process.md), e.g. tft.")],
+    strategy_b: Annotated[str, typer.Argument(help="Second strategy, e.g. gtft.")],
+    turns: Annotated[int, typer.Option("--turns", "-t", min=1, help="Turns per match.")] = 200,
+    noise: Annotated[float, typer.Option("--noise", help="Execution-error rate (0-1).")] = 0.0,
+    misperception: Annotated[
+        float, typer.Option("--misperception", help="Perception-error rate (0-1).")
+    ] = 0.0,
+    runs: Annotated[int, typer.Option("--runs", "-n", min=1, help="Seeded matches to average over.")] = 1,
+    seed: SeedOpt = 0,
+    json_out: JsonOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Play an iterated prisoner's dilemma (R=3, S=0, T=5, P=1); print scores and cooperation rates."""
+    from detente.process.duel import play_duel
+
+    refuse_existing([json_out], force=force)
+    if runs * turns > 200_000:
+        with _progress(f"{runs} matches"):
+            d = play_duel(
+                strategy_a,
+                strategy_b,
+                turns=turns,
+                noise=noise,
+                misperception=misperception,
+                runs=runs,
+                seed=seed,
+            )
+    else:
+        d = play_duel(
+            strategy_a,
+            strategy_b,
+            turns=turns,
+            noise=noise,
+            misperception=misperception,
+            runs=runs,
+            seed=seed,
+        )
+    data = d.to_json_dict()
+    rows = []
+    for k, name in enumerate(d.strategies):
+        row: dict[str, Any] = {
+            "player": f"{k + 1}: {name}",
+            "total score": f"{data['mean_scores'][k]:.2f}",
+            "per turn": f"{data['mean_scores_per_turn'][k]:.3f}",
+            "cooperation rate": f"{data['cooperation_rates'][k]:.3f}",
+        }
+        if runs > 1:
+            row["score s.e."] = f"{data['score_standard_errors'][k]:.2f}"
+        elif turns <= 80:
+            row["moves"] = data["first_match"][k]
+        rows.append(row)
+    title = f"{turns} turns, noise {noise:g}, misperception {misperception:g}, {runs} match(es), seed {seed}"
+    print_rows(rows, title=title)
+    if json_out is not None:
+        write_json(json_out, data, force=force)
