@@ -73,7 +73,9 @@ def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float,
     den = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / den
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return (float(max(0.0, centre - half)), float(min(1.0, centre + half)))
+    lo = 0.0 if successes == 0 else max(0.0, centre - half)
+    hi = 1.0 if successes == n else min(1.0, centre + half)
+    return (float(lo), float(hi))
 
 
 def simulate_batch(setup: Setup, runs: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
