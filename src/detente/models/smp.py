@@ -120,31 +120,31 @@ class SMP(ForecastModel):
     )
 
     voting_rule: VotingRule = Field(
-        "Prop", description="how a voter's utility difference becomes a vote (KTAB VotingRule)"
+        "Prop", description="utility difference -> vote: Prop, Binary, PropBin, PropCbc, Cubic, ASymProsp"
     )
     victory_model: VictoryModel = Field(
-        "Linear", description="coalition strengths -> victory probability (KTAB VictoryProbModel)"
+        "Linear", description="coalitions -> victory chance: Linear, Square, Quartic, Octic, Binary"
     )
     pce_model: PCEModel = Field(
-        "Conditional", description="probabilistic Condorcet election variant (KTAB PCEModel)"
+        "Conditional", description="Condorcet election: Conditional, MarkovIncentive, MarkovUniform"
     )
     state_transitions: StateTransitions = Field(
-        "Deterministic",
-        description="each queue takes its most likely entry, or draws one (KTAB StateTransitions; seeded)",
+        "Deterministic", description="queues take the likeliest entry (Deterministic) or draw (Stochastic)"
     )
-    risk_range: RiskRange = Field("Mid", description="range of inferred risk attitudes (KTAB BigRRange)")
+    risk_range: RiskRange = Field(
+        "Mid", description="risk attitude range: Mid [-0.5,1], Min [0,1], Max [-1,1]"
+    )
     risk_adjustment: RiskAdjustment = Field(
-        "OneThird",
-        description="how far an actor's estimate of others' risk attitudes is its own (BigRAdjust)",
+        "OneThird", description="others' risk as perceived: OneThird, None, Half, TwoThirds, Full"
     )
     third_party_commit: ThirdPartyCommit = Field(
-        "SemiCommit", description="where third parties end after a contest (KTAB ThirdPartyCommit)"
+        "SemiCommit", description="where third parties end up: SemiCommit, NoCommit, FullCommit"
     )
     bargain_interpolation: BargainInterpolation = Field(
-        "S2P2", description="how a bargain splits the difference per issue (KTAB InterVecBrgn)"
+        "S2P2", description="bargain weights (KTAB InterVecBrgn): S2P2, S1P1, S2PMax"
     )
     bargain_model: BargainModel = Field(
-        "InitOnlyInterp", description="which bargains a challenge puts in the queues (KTAB BargnModel)"
+        "InitOnlyInterp", description="bargains per challenge: InitOnlyInterp, InitRcvrInterp, PWCompInterp"
     )
     accommodation: float = Field(
         1.0,
