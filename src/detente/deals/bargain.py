@@ -51,6 +51,7 @@ from typing import Any, Literal
 
 import numpy as np
 from scipy.optimize import linprog, minimize
+from threadpoolctl import ThreadpoolController
 
 from detente._random import spawn
 from detente._types import ActorId, SeedLike
@@ -69,6 +70,10 @@ FEASIBILITY = 1e-7
 """Largest constraint violation (utility units or scale points) accepted in a solver's answer."""
 
 Norm = Literal["l1", "l2"]
+
+_THREADPOOLS = ThreadpoolController()
+"""SLSQP works on tiny matrices; multithreaded BLAS makes it up to 150 times slower (measured on the
+2-core benchmark machine), so the solvers run with one BLAS thread."""
 
 
 @dataclass(frozen=True)
@@ -161,10 +166,15 @@ class _Program:
         self.prefs = prefs
         self.a_idx, self.j_idx = np.nonzero(prefs.weight > 0)
         self.k = prefs.n_issues
-        self.P = len(self.a_idx)
+        # Linear utilities (exponent 1) need epigraph variables for their kinks; with no exponent of
+        # exactly 1 the utilities are used directly in x (smoothed at the ideal point below 1).
+        self.epigraph = bool(np.any(prefs.exponent[self.a_idx] == 1.0))
+        self.P = len(self.a_idx) if self.epigraph else 0
+        self.n_pairs = len(self.a_idx)
         self.n_extra = n_extra
         self.n = self.k + self.P + n_extra
         self.p = prefs.ideal[self.a_idx, self.j_idx]
+        self.pair_rows = np.arange(self.n_pairs)
         self.w = prefs.weight[self.a_idx, self.j_idx]
         self.rho = prefs.exponent[self.a_idx]
         self.smooth = np.where(self.rho < 1.0, SMOOTHING, 0.0)
@@ -172,36 +182,44 @@ class _Program:
         rows = np.arange(self.P)
         A = np.zeros((2 * self.P, self.n))
         A[rows, self.k + rows] = 1.0
-        A[rows, self.j_idx] = -1.0
+        A[rows, self.j_idx[: self.P]] = -1.0
         A[self.P + rows, self.k + rows] = 1.0
-        A[self.P + rows, self.j_idx] = 1.0
+        A[self.P + rows, self.j_idx[: self.P]] = 1.0
         self.A = A
-        self.b = np.concatenate([-self.p, self.p])
+        self.b = np.concatenate([-self.p, self.p]) if self.epigraph else np.zeros(0)
         self.bounds = [(0.0, 100.0)] * (self.k + self.P) + list(extra_bounds)
 
-    def linear(self) -> dict[str, Any]:
-        """The epigraph constraints ``A z >= b`` in SLSQP's form."""
+    def linear(self) -> list[dict[str, Any]]:
+        """The epigraph constraints ``A z >= b`` in SLSQP's form (none without epigraph variables)."""
         A, b = self.A, self.b
-        return {"type": "ineq", "fun": lambda z: A @ z - b, "jac": lambda z: A}
+        return [{"type": "ineq", "fun": lambda z: A @ z - b, "jac": lambda z: A}] if self.epigraph else []
 
     def z_from_x(self, x: np.ndarray, extra: Sequence[float] = ()) -> np.ndarray:
         """A starting point: ``t`` tight at ``x``."""
         x = np.clip(np.asarray(x, dtype=float), 0.0, 100.0)
-        t = np.abs(x[self.j_idx] - self.p)
+        t = np.abs(x[self.j_idx] - self.p) if self.epigraph else np.zeros(0)
         return np.concatenate([x, t, np.asarray(extra, dtype=float)])
+
+    def _distance(self, z: np.ndarray) -> np.ndarray:
+        if self.epigraph:
+            return np.maximum(z[self.k : self.k + self.P], 0.0) / 100.0
+        return np.abs(z[self.j_idx] - self.p) / 100.0
 
     def utility(self, z: np.ndarray) -> np.ndarray:
         """Every actor's utility at ``z``, shape (n_actors,)."""
-        d = np.maximum(z[self.k : self.k + self.P], 0.0) / 100.0
+        d = self._distance(z)
         phi = (d + self.smooth) ** self.rho - self.smooth**self.rho
         return 1.0 - np.bincount(self.a_idx, self.w * phi, minlength=self.prefs.n_actors)
 
     def jacobian(self, z: np.ndarray) -> np.ndarray:
         """Derivatives of the utilities with respect to ``z``, shape (n_actors, n)."""
-        d = np.maximum(z[self.k : self.k + self.P], 0.0) / 100.0
+        d = self._distance(z)
         dphi = self.rho * (d + self.smooth) ** (self.rho - 1.0)
         J = np.zeros((self.prefs.n_actors, self.n))
-        J[self.a_idx, self.k + np.arange(self.P)] = -self.w * dphi / 100.0
+        if self.epigraph:
+            J[self.a_idx, self.k + np.arange(self.P)] = -self.w * dphi / 100.0
+        else:
+            J[self.a_idx, self.j_idx] = -self.w * dphi * np.sign(z[self.j_idx] - self.p) / 100.0
         return J
 
     def x(self, z: np.ndarray) -> np.ndarray:
@@ -224,14 +242,26 @@ def _minimize(
     linear program: it is solved exactly by HiGHS (:func:`scipy.optimize.linprog`), reading the
     affine constraints off their values and Jacobians. Otherwise SLSQP runs from each start.
     """
-    cons = [prog.linear(), *constraints]
+    cons = [*prog.linear(), *constraints]
     if linear_objective and prog.is_linear:
         return _linprog(prog, jac(starts[0]), cons)
+    with _THREADPOOLS.limit(limits=1, user_api="blas"):
+        return _slsqp_starts(prog, fun, jac, cons, starts)
+
+
+def _slsqp_starts(
+    prog: _Program,
+    fun: Callable[[np.ndarray], float],
+    jac: Callable[[np.ndarray], np.ndarray],
+    cons: list[dict[str, Any]],
+    starts: list[np.ndarray],
+) -> np.ndarray | None:
+    """Run SLSQP from each start; keep the best feasible answer."""
     best, best_f = None, np.inf
     for z0 in starts:
         res = minimize(
             fun, z0, jac=jac, method="SLSQP", bounds=prog.bounds, constraints=cons,
-            options={"maxiter": 1000, "ftol": 1e-13},
+            options={"maxiter": 500, "ftol": 1e-12},
         )  # fmt: skip
         z = np.clip(res.x, [lo for lo, _ in prog.bounds], [hi for _, hi in prog.bounds])
         violation = max((float(-np.min(c["fun"](z), initial=0.0)) for c in cons), default=0.0)
@@ -324,7 +354,7 @@ class Bargain:
     # --- solutions -----------------------------------------------------------------------------
 
     def _max_min(
-        self, scale: np.ndarray, extra_starts: Sequence[np.ndarray] = ()
+        self, scale: np.ndarray, extra_starts: Sequence[np.ndarray] = (), *, only: bool = False
     ) -> tuple[np.ndarray, float]:
         """Maximise ``lambda`` subject to ``U_i - d_i >= lambda * scale_i`` for the parties."""
         idx, d = self.party_idx, self.d[self.party_idx]
@@ -349,14 +379,16 @@ class Bargain:
             return J
 
         starts = []
-        for x in self._candidate_xs(extra_starts):
+        for x in list(extra_starts) if only else self._candidate_xs(extra_starts):
             z = prog.z_from_x(x, [0.0])
             z[-1] = float(np.min((prog.utility(z)[idx] - d) / scale))
             starts.append(z)
         z = _minimize(
             prog, fun, jac, [{"type": "ineq", "fun": cfun, "jac": cjac}], starts, linear_objective=True
         )
-        assert z is not None, "the max-min program always has a feasible point"
+        if z is None:  # the solver failed from every start: fall back to the best start itself
+            best = max(starts, key=lambda z0: float(z0[-1]))
+            return prog.x(best), float(best[-1])
         return prog.x(z), float(z[-1])
 
     def maximin(self) -> Solution:
@@ -414,7 +446,7 @@ class Bargain:
         starts = [prog.z_from_x(m.package)]
         if not self.prefs.convex:
             for x in self._candidate_xs()[2:]:
-                xs, lam = self._max_min(np.ones(len(idx)), [x])
+                xs, lam = self._max_min(np.ones(len(idx)), [x], only=True)
                 if lam > FEASIBILITY:
                     starts.append(prog.z_from_x(xs))
         z = _minimize(prog, fun, jac, [self._cons_at_least(prog, idx, d + floor)], starts)
