@@ -173,6 +173,18 @@ def test_blocking_does_not_change_a_single_bit(monkeypatch):
         assert np.array_equal(pa, pb) and np.array_equal(sa.prob, sb.prob)
 
 
+def test_threads_do_not_change_a_single_bit(monkeypatch):
+    s = load_scenario("ktab-a040")
+    monkeypatch.setattr(K, "THREAD_MIN_WORK", 0)
+    monkeypatch.setattr(K, "CACHE_BLOCK", 4000)
+    monkeypatch.setattr(K, "THREADS", 1)
+    a = SMP().run(s)
+    monkeypatch.setattr(K, "THREADS", 3)
+    b = SMP().run(s)
+    assert a.n_states == b.n_states == 21
+    assert all(np.array_equal(pa, pb) for pa, pb in zip(a.positions, b.positions, strict=True))
+
+
 def test_reordering_actors_gives_the_same_trajectories():
     """Positions do not depend on actor order (probabilities may: KTAB groups equal positions greedily)."""
     s = load_scenario("ktab-soe")

@@ -17,7 +17,9 @@ computed in blocks of at most :data:`BLOCK` elements, so 640 actors fit in a few
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,6 +52,13 @@ BLOCK = 2_000_000
 
 CACHE_BLOCK = 131_072
 """Elements per block in the challenge calculus: small enough for the buffers to stay in cache."""
+
+THREADS: int | None = None
+"""Threads for the challenge calculus (None: one per CPU). Each block is computed the same way
+whichever thread runs it, so results do not depend on the number of threads."""
+
+THREAD_MIN_WORK = 1_000_000
+"""Below this many (initiator, target, third party) triples, the calculus runs in one thread."""
 
 MIN_COALITION_PCE = 1e-8
 MIN_COALITION_CHALLENGE = 1e-10
@@ -445,7 +454,8 @@ def challenge_decisions(
     g_out = np.zeros((n, n))
     step = max(1, CACHE_BLOCK // max(1, n * n))
     ar = np.arange(n)
-    for start in range(0, n, step):
+
+    def block(start: int) -> None:
         ib = ar[start : start + step]
         # third-party arrays, shape (n, b, n) = [third n, initiator i, target j]
         unj = dmin[:, None, :] * rho_t[:, ib, None]
@@ -460,9 +470,17 @@ def challenge_decisions(
         uji = uni_t.T[ib, :]  # u^i_ji = u(d_ji, rho_ij)
         ujj = unn_t.T[ib, :]
         p = _contest(uii, uij, uji, ujj, w[ib, None], w[None, :], uni, unj, unn, w[:, None, None], zero, opts)
-        g = _gain(p, uii, uij, total_sal[None, :])
-        p_out[ib] = p
-        g_out[ib] = g
+        p_out[ib] = p  # blocks write disjoint rows: threads never share an output element
+        g_out[ib] = _gain(p, uii, uij, total_sal[None, :])
+
+    starts = list(range(0, n, step))
+    threads = min(len(starts), THREADS or os.cpu_count() or 1)
+    if threads > 1 and n * n * n >= THREAD_MIN_WORK:
+        with ThreadPoolExecutor(max_workers=threads) as pool:  # numpy releases the GIL in ufuncs
+            list(pool.map(block, starts))
+    else:
+        for start in starts:
+            block(start)
     p_out[ar, ar] = 0.5
     g_out[ar, ar] = 0.0
     return p_out, g_out
