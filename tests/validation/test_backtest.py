@@ -28,6 +28,8 @@ def test_serial_and_parallel_runs_are_identical(cases, sim):
 def test_a_case_does_not_depend_on_the_others_or_on_the_models_asked_for(cases, sim):
     alone = simulate(cases[7:8][::-1], ["nash"], mc=MC, seed=5)
     np.testing.assert_array_equal(alone.draws[0, 0], sim.draws[7, sim.column("nash")])
+    median = simulate(cases[7:8], ["median"], mc=MC, seed=5)
+    np.testing.assert_array_equal(median.draws[0, 0], sim.draws[7, sim.column("median")])
     other_seed = simulate(cases[7:8], ["nash"], mc=MC, seed=6)
     assert not np.array_equal(other_seed.draws, alone.draws)
 

@@ -241,7 +241,7 @@ def _simulate_case(
         variant_points[variant] = pts
     rng = spawn(seed, "backtest", case.key)
     variants = list(case.variants)
-    alternatives = [(m, p, v) for m, p, v in mc.parameters if m in names]
+    alternatives = list(mc.parameters)  # drawn for every model, so streams do not depend on `names`
     draws = np.empty((n_issues, len(names), mc.draws))
     limit = [mc.draws_of(n) for n in names]
     for r in range(mc.draws):
