@@ -112,3 +112,26 @@ def test_backtest_case_uses_a_recorded_outcome_and_needs_one():
     assert res.exit_code == 2 and "records an outcome" in res.output
     res = runner.invoke(app, ["backtest", "case", "ktab-3dim", "--outcome", "50"])
     assert res.exit_code == 2 and "--issue" in res.output
+
+
+def test_backtest_deu_needs_scored_issues_and_a_known_scheme(tmp_path):
+    header, row = DEV.read_text().splitlines()[:2]
+    names = header.split(",")
+    cells = row.split(",")
+    cells[names.index("out")] = ""
+    p = tmp_path / "no_outcome.csv"
+    p.write_text(header + "\n" + ",".join(cells) + "\n")
+    res = runner.invoke(app, ["backtest", "deu", str(p)])
+    assert res.exit_code == 2 and "no issue has an outcome" in res.output
+    res = runner.invoke(app, ["backtest", "deu", str(DEV), "--capability", "gdp"])
+    assert res.exit_code == 2 and "no capability scheme 'gdp'" in res.output
+
+
+def test_backtest_case_with_an_issue_of_a_multi_issue_scenario():
+    res = runner.invoke(app, ["backtest", "case", "ktab-3dim", "--outcome", "50", "--issue", "bogus"])
+    assert res.exit_code == 2 and "no issue 'bogus'" in res.output
+    res = runner.invoke(
+        app, ["backtest", "case", "ktab-3dim", "--outcome", "50", "--issue", "Pstn2", "-m", "median"]
+    )
+    assert res.exit_code == 0, res.output
+    assert "Pstn2" in res.output and "Pstn1" not in res.output
