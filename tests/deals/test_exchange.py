@@ -93,7 +93,8 @@ def test_every_exchange_gives_both_actors_the_same_positive_gain(ktab3):
 
 @given(scenarios(min_actors=2, max_actors=5, min_issues=2, max_issues=3, full=True, rich_text=False))
 def test_exchange_invariants_on_random_scenarios(s):
-    if np.any((s.capabilities()[:, None] * s.saliences()).sum(axis=0) <= 0):
+    # the same arithmetic as exchange(), so that underflow of tiny weights is skipped too
+    if np.any((s.capabilities()[:, None] * (s.saliences() / 100.0)).sum(axis=0) <= 0):
         return
     r = exchange(s, max_exchanges=200)
     _check_equal_gains(s, r)
