@@ -21,9 +21,9 @@ MODEL_SECTIONS: dict[str, tuple[str, str]] = {
 
 
 ANALYSIS_SECTIONS: list[tuple[str, str]] = [
+    ("detente.report.roadmap", "roadmap_sections"),
     ("detente.report.deals", "deal_sections"),
     ("detente.report.validation", "validation_sections"),
-    ("detente.report.roadmap", "roadmap_sections"),
 ]
 """(module, function) pairs for analyses beyond forecasting that ``detente run`` adds to its report.
 
