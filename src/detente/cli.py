@@ -169,13 +169,20 @@ def validate(file: Annotated[Path, typer.Argument(help="Scenario file to check."
 
     s = load_scenario_file(file)
     counts = scenario_summary(s)
+
+    def n(count: int, noun: str) -> str:
+        return f"{count} {noun}" + ("" if count == 1 else "s")
+
+    # One line each, never wrapped, so that scripts can read them.
     console.print(
-        f"ok: {file}: {counts['actors']} actors, {counts['issues']} issues, {counts['stances']} stances "
-        f"({counts['sourced']} sourced, {counts['estimates']} estimates)",
+        f"ok: {file}: {n(counts['actors'], 'actor')}, {n(counts['issues'], 'issue')}, "
+        f"{n(counts['stances'], 'stance')} ({counts['sourced']} sourced, "
+        f"{n(counts['estimates'], 'estimate')})",
         markup=False,
+        soft_wrap=True,
     )
     for warning in _warnings(s):
-        console.print(f"warning: {warning}", markup=False)
+        console.print(f"warning: {warning}", markup=False, soft_wrap=True)
 
 
 def _warnings(s: Scenario) -> list[str]:
@@ -205,7 +212,7 @@ def convert(
     s = load(source)
     text = dumps_scenario(s, format_for_path(target))
     write_text(target, text, force=force)
-    err_console.print(f"wrote {target}", markup=False)
+    err_console.print(f"wrote {target}", markup=False, soft_wrap=True)
 
 
 # --- forecasting commands -------------------------------------------------------------------------------
@@ -263,7 +270,7 @@ def run(
     with console.status("writing the report"):
         html = run_report(s, comparison, command=command_line())
     write_text(report_path, html, force=force)
-    err_console.print(f"wrote {report_path}", markup=False)
+    err_console.print(f"wrote {report_path}", markup=False, soft_wrap=True)
     if json_out is not None:
         write_json(json_out, comparison.model_dump(mode="json"), force=force)
 

@@ -54,7 +54,7 @@ def load(name_or_path: str | None) -> Scenario:
 def write_json(path: Path, data: Any, *, force: bool) -> None:
     """Write JSON (UTF-8, indented) without overwriting unless ``force``; say where it went."""
     write_text(path, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", force=force)
-    err_console.print(f"wrote {path}", markup=False)
+    err_console.print(f"wrote {path}", markup=False, soft_wrap=True)
 
 
 def print_rows(

@@ -117,7 +117,7 @@ def deu(
     _print_result(result, f"Backtest on {n} DEU issues of {file.name} (80% intervals; seed {seed})")
     if out is not None:
         write_text(out, _csv(result.rows()), force=force)
-        err_console.print(f"wrote {out}", markup=False)
+        err_console.print(f"wrote {out}", markup=False, soft_wrap=True)
     if page is not None:
         from detente.report.validation import validation_page
 
@@ -126,7 +126,7 @@ def deu(
             validation_page(result, title=f"Backtest: {file.name}", seed=seed, command=command_line()),
             force=force,
         )
-        err_console.print(f"wrote {page}", markup=False)
+        err_console.print(f"wrote {page}", markup=False, soft_wrap=True)
 
 
 @app.command("case")
@@ -197,4 +197,4 @@ def refit(
         title=f"Cross-validated accuracy ({fit['n_folds']} folds by proposal); best = {fit['selected']}",
     )
     write_text(out, json.dumps(fit, indent=1) + "\n", force=force)
-    err_console.print(f"wrote {out}", markup=False)
+    err_console.print(f"wrote {out}", markup=False, soft_wrap=True)
