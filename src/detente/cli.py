@@ -165,19 +165,16 @@ def show(scenario: ScenarioArg = None) -> None:
 @app.command()
 def validate(file: Annotated[Path, typer.Argument(help="Scenario file to check.")]) -> None:
     """Check a scenario file; print a summary, or one line naming the problem (exit code 2)."""
-    from detente.report.tables import scenario_summary
+    from detente.report.tables import plural, scenario_summary
 
     s = load_scenario_file(file)
     counts = scenario_summary(s)
 
-    def n(count: int, noun: str) -> str:
-        return f"{count} {noun}" + ("" if count == 1 else "s")
-
     # One line each, never wrapped, so that scripts can read them.
     console.print(
-        f"ok: {file}: {n(counts['actors'], 'actor')}, {n(counts['issues'], 'issue')}, "
-        f"{n(counts['stances'], 'stance')} ({counts['sourced']} sourced, "
-        f"{n(counts['estimates'], 'estimate')})",
+        f"ok: {file}: {plural(counts['actors'], 'actor')}, {plural(counts['issues'], 'issue')}, "
+        f"{plural(counts['stances'], 'stance')} ({counts['sourced']} sourced, "
+        f"{plural(counts['estimates'], 'estimate')})",
         markup=False,
         soft_wrap=True,
     )

@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +17,7 @@ from detente.commands._common import (
     err_console,
     load,
     print_rows,
+    progress,
     refuse_existing,
 )
 from detente.scenario.io import write_text
@@ -38,26 +37,6 @@ ModelOpt = Annotated[
 JobsOpt = Annotated[
     int, typer.Option("--jobs", "-j", help="Worker processes (-1: one per CPU); results do not depend on it.")
 ]
-
-
-@contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
-        yield update
 
 
 def _print_result(result: object, title: str) -> None:
@@ -109,7 +88,7 @@ def deu(
     page = report / "validation.html" if report is not None else None
     refuse_existing([out, page], force=force)
     data = read_deu(file)
-    with _progress("backtesting") as update:
+    with progress("backtesting") as update:
         result = run_deu(
             data, models=model, seed=seed, n_jobs=jobs, capability=capability, on_progress=update
         )
@@ -190,7 +169,7 @@ def refit(
     from detente.validation.best import refit as do_refit
 
     refuse_existing([out], force=force)
-    with _progress("simulating the development file") as update:
+    with progress("simulating the development file") as update:
         fit = do_refit(seed=seed, n_jobs=jobs, on_progress=update)
     print_rows(
         fit["cv_table"],

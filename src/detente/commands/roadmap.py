@@ -6,8 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,6 +22,7 @@ from detente.commands._common import (
     err_console,
     load,
     print_rows,
+    progress,
     refuse_existing,
     write_json,
 )
@@ -91,26 +91,6 @@ def resolve_process(scenario_name: str | None, process_path: Path | None) -> tup
     return s, found
 
 
-@contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
-        yield update
-
-
 @app.callback()
 def roadmap(
     ctx: typer.Context,
@@ -130,7 +110,7 @@ def roadmap(
 
     refuse_existing([json_out], force=force)
     s, p = resolve_process(scenario, process)
-    with _progress(f"simulating {runs} runs x {len(policy or p.policies)} policies") as update:
+    with progress(f"simulating {runs} runs x {len(policy or p.policies)} policies") as update:
         results = simulate(p, s, policy, runs=runs, seed=seed, n_jobs=jobs, on_progress=update)
     result = RoadmapResult(process=p, scenario=s, seed=seed, runs=runs, policies=results)
     unit = f"{p.time_step.length:g} {p.time_step.unit}"
@@ -261,18 +241,8 @@ def duel(
     from detente.process.duel import play_duel
 
     refuse_existing([json_out], force=force)
-    if runs * turns > 200_000:
-        with _progress(f"{runs} matches"):
-            d = play_duel(
-                strategy_a,
-                strategy_b,
-                turns=turns,
-                noise=noise,
-                misperception=misperception,
-                runs=runs,
-                seed=seed,
-            )
-    else:
+    bar = progress(f"{runs} matches") if runs * turns > 200_000 else nullcontext()
+    with bar:
         d = play_duel(
             strategy_a,
             strategy_b,

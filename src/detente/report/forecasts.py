@@ -8,14 +8,10 @@ from detente.models.compare import Comparison
 from detente.report.figures import position_map
 from detente.report.html import html_table
 from detente.report.section import Section
-from detente.report.tables import forecast_table, scenario_summary, stance_rows
+from detente.report.tables import forecast_table, plural, scenario_summary, stance_rows
 from detente.scenario import Scenario
 
 __all__ = ["comparison_sections", "scenario_section"]
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _slug(text: str) -> str:
@@ -84,8 +80,8 @@ def scenario_section(scenario: Scenario) -> Section:
     """The scenario's actors, issues, stances (estimates marked), and sources."""
     counts = scenario_summary(scenario)
     intro = Markup(
-        f"<p>{_n(counts['actors'], 'actor')}, {_n(counts['issues'], 'issue')}, "
-        f"{_n(counts['stances'], 'stance')}: "
+        f"<p>{plural(counts['actors'], 'actor')}, {plural(counts['issues'], 'issue')}, "
+        f"{plural(counts['stances'], 'stance')}: "
         f'{counts["sourced"]} stated in a source, <span class="estimate">{counts["estimates"]} analyst '
         "estimates</span>.</p>"
     )

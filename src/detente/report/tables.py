@@ -12,7 +12,12 @@ from typing import Any
 from detente.models.result import Forecast
 from detente.scenario import Scenario
 
-__all__ = ["forecast_table", "format_issue_value", "scenario_summary", "stance_rows"]
+__all__ = ["forecast_table", "format_issue_value", "plural", "scenario_summary", "stance_rows"]
+
+
+def plural(count: int, noun: str) -> str:
+    """``plural(1, "issue")`` -> ``"1 issue"``; ``plural(9, "issue")`` -> ``"9 issues"``."""
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def format_issue_value(scenario: Scenario, issue_id: str, position: float | None, digits: int = 1) -> str:
