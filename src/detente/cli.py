@@ -20,6 +20,7 @@ import typer
 from typer.core import TyperGroup
 
 from detente import __version__
+from detente.commands._boundary import guarded
 from detente.commands._common import (
     ForceOpt,
     JsonOpt,
@@ -35,7 +36,6 @@ from detente.commands._common import (
     refuse_existing,
     write_json,
 )
-from detente.errors import DetenteError
 from detente.scenario.io import dumps_scenario, format_for_path, write_text
 from detente.scenario.io import load_scenario as load_scenario_file
 from detente.scenario.scenario import Scenario
@@ -45,14 +45,31 @@ __all__ = ["app", "main"]
 
 
 class _DetenteGroup(TyperGroup):
-    """Click group that turns every :class:`DetenteError` into one line on stderr and its exit code."""
+    """The root command group: every outcome of a command goes through :func:`guarded`.
 
-    def invoke(self, ctx: typer.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except DetenteError as exc:
-            err_console.print(f"error: {exc.message}", markup=False, soft_wrap=True)
-            raise typer.Exit(exc.exit_code) from None
+    Errors detente raises on purpose print one line and exit with their code (2 for bad input);
+    usage errors print one line and exit 2; a bug prints one line naming its crash file (exit 70).
+    """
+
+    def main(  # type: ignore[override]
+        self,
+        args: list[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the command line; exit (or, with ``standalone_mode=False``, return) its exit code."""
+        argv = list(sys.argv[1:] if args is None else args)
+        code = guarded(
+            lambda: super(_DetenteGroup, self).main(
+                argv, prog_name, complete_var, standalone_mode=False, **extra
+            ),
+            argv,
+        )
+        if standalone_mode:
+            sys.exit(code)
+        return code
 
 
 app = typer.Typer(
@@ -63,6 +80,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 

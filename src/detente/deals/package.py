@@ -36,7 +36,6 @@ issue of the scenario and on no other.
 
 from __future__ import annotations
 
-import json
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
@@ -47,10 +46,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from detente.deals.veto import DecisionRule, Unanimity, WeightedMajority
 from detente.errors import InputError, ScenarioError
 from detente.scenario import Scenario
-from detente.scenario._errors import scenario_error_from_validation
+from detente.scenario._errors import scenario_error_from_validation, shown
 from detente.scenario._fields import Identifier, Name, Score, Text
 from detente.scenario._yaml import load_yaml_with_lines
-from detente.scenario.io import read_text
+from detente.scenario.io import load_json, read_text
 from detente.scenario.stance import Source
 
 __all__ = [
@@ -250,15 +249,7 @@ def loads_packages(
     """Parse package-file text (YAML or JSON)."""
     lines: dict[tuple[Any, ...], int] | None = None
     if fmt == "json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ScenarioError(
-                f"not valid JSON: {exc.msg}",
-                source=source,
-                where=f"line {exc.lineno}, column {exc.colno}",
-                fix="check commas, brackets and quotes",
-            ) from None
+        data = load_json(text, source=source)
     else:
         data, lines = load_yaml_with_lines(text, source)
     if not isinstance(data, dict):
@@ -271,12 +262,17 @@ def loads_packages(
     tag = data.pop("format", PACKAGES_FORMAT)
     if tag != PACKAGES_FORMAT:
         raise ScenarioError(
-            f"unknown format {tag!r}", source=source, where="format", fix=f"use format: {PACKAGES_FORMAT}"
+            f"unknown format {shown(tag, 40)}",
+            source=source,
+            where="format",
+            fix=f"use format: {PACKAGES_FORMAT}",
         )
     try:
         return PackageFile.model_validate(data)
     except ValidationError as exc:
-        raise scenario_error_from_validation(exc, source=source, data=data, lines=lines) from None
+        raise scenario_error_from_validation(
+            exc, source=source, data=data, lines=lines, model=PackageFile
+        ) from None
 
 
 def load_packages(path: str | Path) -> PackageFile:

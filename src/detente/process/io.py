@@ -62,7 +62,9 @@ def loads_process(text: str, *, source: str = "<string>", scenario: Scenario | N
     try:
         process = Process.model_validate(data)
     except ValidationError as exc:
-        raise scenario_error_from_validation(exc, source=source, data=data, lines=lines) from None
+        raise scenario_error_from_validation(
+            exc, source=source, data=data, lines=lines, model=Process
+        ) from None
     if scenario is not None:
         check_process(process, scenario, source=source, lines=lines)
     else:

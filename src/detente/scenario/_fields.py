@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-__all__ = ["Identifier", "Name", "Score", "Text", "check_text"]
+__all__ = ["MAX_CAPABILITY", "Capability", "Identifier", "Name", "Score", "Text", "check_text"]
 
 _FORBIDDEN_CONTROL = {chr(c) for c in range(32) if chr(c) not in "\n\t"} | {"\x7f"}
 
@@ -41,6 +41,13 @@ Identifier = Annotated[
     StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"),
 ]
 """A short id: letters, digits, ``_``, ``.`` and ``-``, starting with a letter or digit."""
+
+MAX_CAPABILITY = 1e15
+"""Largest capability accepted. Models use only ratios of capabilities, so any scale fits under it;
+the bound keeps products of capability, salience and utility (cubed, in some voting rules) finite."""
+
+Capability = Annotated[float, Field(ge=0.0, le=MAX_CAPABILITY, allow_inf_nan=False)]
+"""An actor's capability: 0 to :data:`MAX_CAPABILITY`."""
 
 Score = Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)]
 """A number on detente's 0-100 scale (positions, saliences, status quo)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from detente.scenario._fields import Identifier, Name, Text
+from detente.scenario._fields import Capability, Identifier, Name, Text
 
 __all__ = ["Actor"]
 
@@ -24,8 +24,6 @@ class Actor(BaseModel):
 
     id: Identifier = Field(description="Short unique id, used in stances and on the command line.")
     name: Name = Field(description="Display name.")
-    capability: float = Field(
-        ge=0.0, allow_inf_nan=False, description="Potential influence, on any non-negative scale."
-    )
+    capability: Capability = Field(description="Potential influence, on any non-negative scale up to 1e15.")
     description: Text = Field(default="", description="Who the actor is; the basis of its capability.")
     group: Text = Field(default="", description="Optional bloc or group label.")

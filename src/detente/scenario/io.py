@@ -25,8 +25,8 @@ import yaml
 from pydantic import ValidationError
 
 from detente.errors import OutputExistsError, ScenarioError
-from detente.scenario._errors import scenario_error_from_validation
-from detente.scenario._yaml import load_yaml_with_lines
+from detente.scenario._errors import format_loc, scenario_error_from_validation, shown
+from detente.scenario._yaml import MAX_NUMBER_CHARS, load_yaml_with_lines
 from detente.scenario.scenario import Scenario
 
 __all__ = [
@@ -111,7 +111,7 @@ def scenario_from_data(
     tag = data.pop("format", FORMAT_TAG)
     if tag != FORMAT_TAG:
         raise ScenarioError(
-            f"unknown format {tag!r}",
+            f"unknown format {shown(tag, 40)}",
             source=source,
             where="format",
             fix=f"use format: {FORMAT_TAG} (or leave the key out)",
@@ -119,7 +119,9 @@ def scenario_from_data(
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise scenario_error_from_validation(exc, source=source, data=data, lines=lines) from None
+        raise scenario_error_from_validation(
+            exc, source=source, data=data, lines=lines, model=Scenario
+        ) from None
 
 
 def loads_scenario(text: str, fmt: OutputFormat, *, source: str = "<string>") -> Scenario:
@@ -128,24 +130,7 @@ def loads_scenario(text: str, fmt: OutputFormat, *, source: str = "<string>") ->
         data, lines = load_yaml_with_lines(text, source)
         return scenario_from_data(data, source=source, lines=lines)
     if fmt == "json":
-        try:
-            data = json.loads(text, parse_constant=_reject_constant)
-        except json.JSONDecodeError as exc:
-            raise ScenarioError(
-                f"not valid JSON: {exc.msg}",
-                source=source,
-                where=f"line {exc.lineno}, column {exc.colno}",
-                fix="check commas, brackets and quotes",
-            ) from None
-        except ValueError as exc:
-            raise ScenarioError(
-                str(exc), source=source, fix="write numbers as plain finite numbers"
-            ) from None
-        except RecursionError:
-            raise ScenarioError(
-                "the JSON is nested too deeply", source=source, fix="nest objects only a few levels"
-            ) from None
-        return scenario_from_data(data, source=source)
+        return scenario_from_data(load_json(text, source=source), source=source)
     if fmt == "csv":
         from detente.scenario.formats import read_csv_any
 
@@ -153,8 +138,61 @@ def loads_scenario(text: str, fmt: OutputFormat, *, source: str = "<string>") ->
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"the JSON contains {name}, which is not a number")
+class _Constant:
+    """Stands in for a JSON ``NaN`` or ``Infinity`` until its place in the data is known."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def _json_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(f"a number of {len(text)} digits")
+    return int(text)
+
+
+def load_json(text: str, *, source: str) -> Any:
+    """Parse JSON text strictly: one-line errors for bad syntax, NaN or Infinity, and huge numbers."""
+    try:
+        data = json.loads(text, parse_constant=_Constant, parse_int=_json_int)
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(
+            f"not valid JSON: {exc.msg}",
+            source=source,
+            where=f"line {exc.lineno}, column {exc.colno}",
+            fix="check commas, brackets and quotes",
+        ) from None
+    except ValueError as exc:
+        raise ScenarioError(
+            f"{exc}",
+            source=source,
+            fix=f"write numbers in at most {MAX_NUMBER_CHARS} characters (use e-notation, e.g. 1.5e9)",
+        ) from None
+    except RecursionError:
+        raise ScenarioError(
+            "the JSON is nested too deeply", source=source, fix="nest objects only a few levels"
+        ) from None
+    found = _find_constant(data, ())
+    if found is not None:
+        path, name = found
+        raise ScenarioError(
+            f"{name} is not a number",
+            source=source,
+            where=format_loc(path) or "top level",
+            fix="write a finite number (JSON has no NaN or Infinity)",
+        )
+    return data
+
+
+def _find_constant(data: Any, path: tuple[Any, ...]) -> tuple[tuple[Any, ...], str] | None:
+    if isinstance(data, _Constant):
+        return path, data.name
+    items: Any = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        found = _find_constant(value, (*path, key))
+        if found is not None:
+            return found
+    return None
 
 
 def load_scenario(path: str | Path) -> Scenario:

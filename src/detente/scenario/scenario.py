@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -11,6 +10,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from detente._types import ActorId, IssueId
+from detente.scenario._errors import LocatedValueError
 from detente.scenario._fields import Name, Text
 from detente.scenario.actor import Actor
 from detente.scenario.issue import Issue
@@ -86,27 +86,42 @@ class Scenario(BaseModel):
     @model_validator(mode="after")
     def _cross_check(self) -> Scenario:
         for kind, items in (("actor", self.actors), ("issue", self.issues), ("source", self.sources)):
-            dup = _first_duplicate(item.id for item in items)
-            if dup is not None:
-                raise ValueError(f"two {kind}s have the id {dup!r}; ids must be unique")
+            first: dict[str, int] = {}
+            for k, item in enumerate(items):
+                if item.id in first:
+                    raise LocatedValueError(
+                        f"two {kind}s have the id {item.id!r}; ids must be unique", (kind + "s", k, "id")
+                    )
+                first[item.id] = k
         actor_ids = {a.id for a in self.actors}
         issue_ids = {i.id for i in self.issues}
         source_ids = {s.id for s in self.sources}
         seen: set[tuple[str, str]] = set()
         for k, st in enumerate(self.stances):
             if st.actor not in actor_ids:
-                raise ValueError(f"stances[{k}] names the unknown actor {st.actor!r}; add it to actors")
+                raise LocatedValueError(
+                    f"unknown actor {st.actor!r}; add it to actors or correct the id", ("stances", k, "actor")
+                )
             if st.issue not in issue_ids:
-                raise ValueError(f"stances[{k}] names the unknown issue {st.issue!r}; add it to issues")
+                raise LocatedValueError(
+                    f"unknown issue {st.issue!r}; add it to issues or correct the id", ("stances", k, "issue")
+                )
             if st.source and st.source not in source_ids:
-                raise ValueError(f"stances[{k}] cites the unknown source {st.source!r}; add it to sources")
+                raise LocatedValueError(
+                    f"unknown source {st.source!r}; add it to sources or correct the id",
+                    ("stances", k, "source"),
+                )
             if (st.actor, st.issue) in seen:
-                raise ValueError(f"stances[{k}] is a second stance of {st.actor!r} on {st.issue!r}; keep one")
+                raise LocatedValueError(
+                    f"a second stance of {st.actor!r} on {st.issue!r}; keep one", ("stances", k)
+                )
             seen.add((st.actor, st.issue))
         covered = {st.issue for st in self.stances}
-        for issue in self.issues:
+        for k, issue in enumerate(self.issues):
             if issue.id not in covered:
-                raise ValueError(f"issue {issue.id!r} has no stances; add at least one or remove it")
+                raise LocatedValueError(
+                    f"issue {issue.id!r} has no stances; add at least one or remove it", ("issues", k)
+                )
         return self
 
     # --- look-ups -------------------------------------------------------------------------------
@@ -236,11 +251,3 @@ class Scenario(BaseModel):
 
 
 _CACHED = ("_actor_index", "_issue_index", "_stance_index")
-
-
-def _first_duplicate(ids: object) -> str | None:
-    counts = Counter(ids)  # type: ignore[arg-type]
-    for key, n in counts.items():
-        if n > 1:
-            return str(key)
-    return None
