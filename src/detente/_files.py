@@ -23,7 +23,7 @@ those whose process is gone.
 >>> with Outputs([folder / "a.txt", folder / "b.txt"], force=False) as out:
 ...     out.add(folder / "a.txt", "first\\n")
 ...     out.add(folder / "b.txt", "second\\n")
-...     out.commit()
+...     written = out.commit()
 >>> sorted(p.name for p in folder.iterdir())
 ['a.txt', 'b.txt']
 """

@@ -1,13 +1,15 @@
 """The ``detente`` command line: parse, call one pure function, present the typed result.
 
-Every command is a thin presenter. Errors that detente raises on purpose (:class:`DetenteError`) are
-caught in one place, :class:`_DetenteGroup`, printed as one line, and end the program with their exit
-code (2 for bad input). Outputs are never overwritten without ``--force``.
+Every command is a thin presenter. What escapes a command is handled in one place,
+:func:`detente.commands._boundary.guarded` (called by :class:`_DetenteGroup`): an error detente raises
+on purpose (:class:`DetenteError`) prints one line and ends the program with its exit code (2 for bad
+input); a bug prints one line naming a crash file. Outputs are never overwritten without ``--force``.
 
 Adding a command: write it in its own module under :mod:`detente.commands` (a plain function, or a
-``typer.Typer()`` sub-app), using the shared options and helpers of :mod:`detente.commands._common`
-(load the scenario with ``load``, print with ``print_rows``, write with ``write_json``), then register
-it in the block at the end of this file.
+``typer.Typer()`` sub-app), using the shared options and helpers of :mod:`detente.commands._common`:
+load the scenario with ``load``, print with ``print_rows``, declare the output files with ``outputs``
+before any work and place them together with ``commit``. Then register it in the block at the end of
+this file.
 """
 
 from __future__ import annotations
@@ -27,16 +29,18 @@ from detente.commands._common import (
     ScenarioArg,
     SeedOpt,
     command_line,
+    commit,
     console,
     err_console,
     escape,
+    json_text,
     load,
+    outputs,
     parse_params,
     print_rows,
-    refuse_existing,
-    write_json,
 )
-from detente.scenario.io import dumps_scenario, format_for_path, write_text
+from detente.errors import ModelError
+from detente.scenario.io import dumps_scenario, format_for_path
 from detente.scenario.io import load_scenario as load_scenario_file
 from detente.scenario.scenario import Scenario
 from detente.scenarios import DEFAULT_SCENARIO
@@ -224,10 +228,11 @@ def convert(
     force: ForceOpt = False,
 ) -> None:
     """Convert a scenario between formats (YAML, JSON, CSV; KTAB and BDM tables are read)."""
-    s = load(source)
-    text = dumps_scenario(s, format_for_path(target))
-    write_text(target, text, force=force)
-    err_console.print(f"wrote {target}", markup=False, soft_wrap=True)
+    fmt = format_for_path(target)
+    with outputs([target], force=force) as out:
+        s = load(source)
+        out.add(target, dumps_scenario(s, fmt))
+        commit(out)
 
 
 # --- forecasting commands -------------------------------------------------------------------------------
@@ -269,25 +274,34 @@ def run(
     from detente.report.tables import forecast_table
 
     report_path = out / "report.html"
-    refuse_existing([report_path, json_out], force=force)
-    s = load(scenario)
-    chosen = [get_model(m) for m in model] if model else [cls() for cls in ALL_MODELS]
-    with console.status("forecasting") as status:
-        comparison = compare_models(
-            s, chosen, seed=seed, on_model=lambda name: status.update(f"forecasting with {name}")
+    with outputs([report_path, json_out], force=force) as files:
+        s = load(scenario)
+        chosen = [get_model(m) for m in model] if model else [cls() for cls in ALL_MODELS]
+        with console.status("forecasting") as status:
+            comparison = compare_models(
+                s, chosen, seed=seed, on_model=lambda name: status.update(f"forecasting with {name}")
+            )
+        if not comparison.forecasts:
+            reasons = "; ".join(f"{name}: {why}" for name, why in comparison.failures.items())
+            raise ModelError(
+                f"no model could forecast this scenario ({reasons})",
+                source=scenario,
+                fix="correct the scenario (see the reasons), or choose other models with --model",
+            )
+        rows = forecast_table(s, comparison.forecasts)
+        print_rows(
+            rows,
+            title=f"Forecasts: {s.name}",
+            columns=["id", *[k for k in rows[0] if k not in ("id", "issue")]],
         )
-    rows = forecast_table(s, comparison.forecasts)
-    print_rows(
-        rows, title=f"Forecasts: {s.name}", columns=["id", *[k for k in rows[0] if k not in ("id", "issue")]]
-    )
-    for name, reason in comparison.failures.items():
-        err_console.print(f"note: model {name} did not run: {reason}", markup=False)
-    with console.status("writing the report"):
-        html = run_report(s, comparison, command=command_line())
-    write_text(report_path, html, force=force)
-    err_console.print(f"wrote {report_path}", markup=False, soft_wrap=True)
-    if json_out is not None:
-        write_json(json_out, comparison.model_dump(mode="json"), force=force)
+        for name, reason in comparison.failures.items():
+            err_console.print(f"note: model {name} did not run: {reason}", markup=False, soft_wrap=True)
+        with console.status("writing the report"):
+            html = run_report(s, comparison, command=command_line())
+        files.add(report_path, html)
+        if json_out is not None:
+            files.add(json_out, json_text(comparison.model_dump(mode="json")))
+        commit(files)
 
 
 @app.command()
@@ -307,22 +321,23 @@ def forecast(
     from detente.models import get_model
     from detente.report.tables import forecast_table, rounds_table
 
-    refuse_existing([json_out], force=force)
-    s = load(scenario)
-    m = get_model(model, **parse_params(param))
-    with console.status(f"forecasting with {m.name}"):
-        f = m.forecast(s, seed=seed)
-    rounds = rounds_table(s, f)
-    if rounds:
-        print_rows(rounds, title=f"{m.name}: rounds")
-    rows = forecast_table(s, [f])
-    print_rows(
-        rows,
-        title=f"{m.name} forecast: {s.name} ({f.status.value})",
-        columns=[k for k in rows[0] if k != "id"],
-    )
-    if json_out is not None:
-        write_json(json_out, f.to_json_dict(), force=force)
+    with outputs([json_out], force=force) as files:
+        s = load(scenario)
+        m = get_model(model, **parse_params(param))
+        with console.status(f"forecasting with {m.name}"):
+            f = m.forecast(s, seed=seed)
+        rounds = rounds_table(s, f)
+        if rounds:
+            print_rows(rounds, title=f"{m.name}: rounds")
+        rows = forecast_table(s, [f])
+        print_rows(
+            rows,
+            title=f"{m.name} forecast: {s.name} ({f.status.value})",
+            columns=[k for k in rows[0] if k != "id"],
+        )
+        if json_out is not None:
+            files.add(json_out, json_text(f.to_json_dict()))
+            commit(files)
 
 
 # --- commands from detente.commands (one line each) -------------------------------------------------

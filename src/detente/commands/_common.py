@@ -12,8 +12,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from detente.errors import OutputExistsError, ParameterError
-from detente.scenario.io import write_text
+from detente._files import Outputs
+from detente.errors import ParameterError
 from detente.scenario.scenario import Scenario
 from detente.scenarios import DEFAULT_SCENARIO, resolve_scenario
 
@@ -23,15 +23,16 @@ __all__ = [
     "ScenarioArg",
     "SeedOpt",
     "command_line",
+    "commit",
     "console",
     "err_console",
     "escape",
+    "json_text",
     "load",
+    "outputs",
     "parse_params",
     "print_rows",
     "progress",
-    "refuse_existing",
-    "write_json",
 ]
 
 console = Console(highlight=False)
@@ -54,10 +55,20 @@ def load(name_or_path: str | None) -> Scenario:
     return resolve_scenario(name_or_path)
 
 
-def write_json(path: Path, data: Any, *, force: bool) -> None:
-    """Write JSON (UTF-8, indented) without overwriting unless ``force``; say where it went."""
-    write_text(path, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", force=force)
-    err_console.print(f"wrote {path}", markup=False, soft_wrap=True)
+def json_text(data: Any) -> str:
+    """JSON text as detente writes it: UTF-8, indented, no NaN or infinity."""
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def outputs(paths: list[Path | None], *, force: bool) -> Outputs:
+    """Check a command's output paths before any work; stage and :func:`commit` them at the end."""
+    return Outputs(paths, force=force)
+
+
+def commit(out: Outputs) -> None:
+    """Place every staged output together and say where each went."""
+    for path in out.commit():
+        err_console.print(f"wrote {path}", markup=False, soft_wrap=True)
 
 
 def print_rows(
@@ -105,17 +116,6 @@ def parse_params(items: list[str] | None) -> dict[str, Any]:
             raise ParameterError(f"{item!r} has no name", where="--param", fix="write NAME=VALUE")
         params[key] = value.strip()
     return params
-
-
-def refuse_existing(paths: list[Path | None], *, force: bool) -> None:
-    """Fail before any work if an output exists and ``--force`` was not given."""
-    for p in paths:
-        if p is not None and p.exists() and not force:
-            raise OutputExistsError(
-                "the file already exists",
-                source=p,
-                fix="choose another name or folder, or pass --force to overwrite it",
-            )
 
 
 def command_line() -> str:

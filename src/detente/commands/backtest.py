@@ -14,13 +14,13 @@ from detente.commands._common import (
     ForceOpt,
     SeedOpt,
     command_line,
+    commit,
     err_console,
     load,
+    outputs,
     print_rows,
     progress,
-    refuse_existing,
 )
-from detente.scenario.io import write_text
 
 __all__ = ["app"]
 
@@ -86,26 +86,22 @@ def deu(
     from detente.validation.run import run_deu
 
     page = report / "validation.html" if report is not None else None
-    refuse_existing([out, page], force=force)
-    data = read_deu(file)
-    with progress("backtesting") as update:
-        result = run_deu(
-            data, models=model, seed=seed, n_jobs=jobs, capability=capability, on_progress=update
-        )
-    n = len(result.evaluation.sim.issues)
-    _print_result(result, f"Backtest on {n} DEU issues of {file.name} (80% intervals; seed {seed})")
-    if out is not None:
-        write_text(out, _csv(result.rows()), force=force)
-        err_console.print(f"wrote {out}", markup=False, soft_wrap=True)
-    if page is not None:
-        from detente.report.validation import validation_page
+    with outputs([out, page], force=force) as files:
+        data = read_deu(file)
+        with progress("backtesting") as update:
+            result = run_deu(
+                data, models=model, seed=seed, n_jobs=jobs, capability=capability, on_progress=update
+            )
+        n = len(result.evaluation.sim.issues)
+        _print_result(result, f"Backtest on {n} DEU issues of {file.name} (80% intervals; seed {seed})")
+        if out is not None:
+            files.add(out, _csv(result.rows()))
+        if page is not None:
+            from detente.report.validation import validation_page
 
-        write_text(
-            page,
-            validation_page(result, title=f"Backtest: {file.name}", seed=seed, command=command_line()),
-            force=force,
-        )
-        err_console.print(f"wrote {page}", markup=False, soft_wrap=True)
+            title = f"Backtest: {file.name}"
+            files.add(page, validation_page(result, title=title, seed=seed, command=command_line()))
+        commit(files)
 
 
 @app.command("case")
@@ -168,12 +164,12 @@ def refit(
     """Choose and fit the best model and the interval calibrations by grouped CV on the DEU dev file."""
     from detente.validation.best import refit as do_refit
 
-    refuse_existing([out], force=force)
-    with progress("simulating the development file") as update:
-        fit = do_refit(seed=seed, n_jobs=jobs, on_progress=update)
-    print_rows(
-        fit["cv_table"],
-        title=f"Cross-validated accuracy ({fit['n_folds']} folds by proposal); best = {fit['selected']}",
-    )
-    write_text(out, json.dumps(fit, indent=1) + "\n", force=force)
-    err_console.print(f"wrote {out}", markup=False, soft_wrap=True)
+    with outputs([out], force=force) as files:
+        with progress("simulating the development file") as update:
+            fit = do_refit(seed=seed, n_jobs=jobs, on_progress=update)
+        print_rows(
+            fit["cv_table"],
+            title=f"Cross-validated accuracy ({fit['n_folds']} folds by proposal); best = {fit['selected']}",
+        )
+        files.add(out, json.dumps(fit, indent=1) + "\n")
+        commit(files)

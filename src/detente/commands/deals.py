@@ -11,12 +11,13 @@ from detente.commands._common import (
     JsonOpt,
     ScenarioArg,
     SeedOpt,
+    commit,
     console,
     err_console,
+    json_text,
     load,
+    outputs,
     print_rows,
-    refuse_existing,
-    write_json,
 )
 from detente.errors import ParameterError
 
@@ -56,85 +57,86 @@ def deal(
     from detente.deals.analysis import analyse_package
     from detente.deals.package import resolve_package
 
-    refuse_existing([json_out], force=force)
-    if norm not in ("l1", "l2"):
-        raise ParameterError(f"unknown norm {norm!r}", where="--norm", fix="use l1 or l2")
-    s = load(scenario)
-    pkg, book = resolve_package(s, package)
-    with console.status("bargaining"):
-        a = analyse_package(s, pkg, book=book, exponent=exponent, norm=norm, seed=seed)  # type: ignore[arg-type]
-    v = a.verdict
-    console.print(f"[bold]{pkg.name}[/bold] ({pkg.id}) on {s.name}; rule: {v.rule}", highlight=False)
-    print_rows(
-        [
-            {
-                "actor": r.actor,
-                "utility": f"{r.utility:.3f}",
-                "status quo": f"{r.reference_utility:.3f}",
-                "gain": _fmt(r.gain),
-                "accepts": "yes" if r.accepts else "no",
-                "veto": "VETO" if r.vetoes else ("veto player" if r.veto_player else ""),
-            }
-            for r in v.actors
-        ],
-        title="Who gains and who vetoes (utility 0-1, against the status quo)",
-    )
-    outcome = "passes" if v.passes else f"fails: vetoed by {', '.join(v.vetoes) or 'too little support'}"
-    console.print(f"The package {outcome}.", markup=False)
-    am = a.amendment
-    rows = []
-    for j, issue in enumerate(s.issues):
-        rows.append(
-            {
-                "issue": issue.id,
-                "status quo": f"{a.reference[j]:.1f}",
-                "package": f"{a.x[j]:.1f}",
-                "amended": f"{am.package[j]:.1f}" if am.feasible else "-",
-                "change": _fmt(am.change[j], 1) if am.feasible else "-",
-                "Nash": f"{a.nash.package[j]:.1f}" if a.nash.solved else "-",
-                "Kalai-Smorodinsky": f"{a.kalai_smorodinsky.package[j]:.1f}"
-                if a.kalai_smorodinsky.solved
-                else "-",
-            }
-        )
-    print_rows(rows, title="Packages (0-100 scales)")
-    if am.feasible:
-        console.print(
-            f"Smallest change acceptable to every veto player ({am.norm}): {am.distance:.1f} points.",
-            markup=False,
-        )
-    else:
-        console.print("No package is acceptable to every veto player.", markup=False)
-    if not a.nash.solved:
-        console.print(
-            "No package makes every party strictly better off: no Nash or K-S package.", markup=False
-        )
-    print_rows(
-        [
-            {k: (f"{v:+.3f}" if isinstance(v, float) else v) for k, v in r.items()}
-            for r in a.concession_rows()
-        ],
-        title="Concessions in the amended package (utility given up per issue)",
-    )
-    ex = a.exchange
-    if ex.exchanges:
+    with outputs([json_out], force=force) as files:
+        if norm not in ("l1", "l2"):
+            raise ParameterError(f"unknown norm {norm!r}", where="--norm", fix="use l1 or l2")
+        s = load(scenario)
+        pkg, book = resolve_package(s, package)
+        with console.status("bargaining"):
+            a = analyse_package(s, pkg, book=book, exponent=exponent, norm=norm, seed=seed)  # type: ignore[arg-type]
+        v = a.verdict
+        console.print(f"[bold]{pkg.name}[/bold] ({pkg.id}) on {s.name}; rule: {v.rule}", highlight=False)
         print_rows(
             [
                 {
-                    "step": e.step,
-                    "gains on": f"{e.actor_a} on {e.issue_a}",
-                    "pays with": f"{e.actor_a} moves {e.move_a:+.1f} on {e.issue_b}",
-                    "partner": f"{e.actor_b} moves {e.move_b:+.1f} on {e.issue_a}",
-                    "gain each": f"{e.gain:.2f}",
+                    "actor": r.actor,
+                    "utility": f"{r.utility:.3f}",
+                    "status quo": f"{r.reference_utility:.3f}",
+                    "gain": _fmt(r.gain),
+                    "accepts": "yes" if r.accepts else "no",
+                    "veto": "VETO" if r.vetoes else ("veto player" if r.veto_player else ""),
                 }
-                for e in ex.exchanges
+                for r in v.actors
             ],
-            title=f"Stokman exchanges ({len(ex.exchanges)}, {ex.status})",
+            title="Who gains and who vetoes (utility 0-1, against the status quo)",
         )
-    else:
-        console.print("Stokman exchange model: no profitable exchange.", markup=False)
-    if json_out is not None:
-        write_json(json_out, a.to_dict(), force=force)
+        outcome = "passes" if v.passes else f"fails: vetoed by {', '.join(v.vetoes) or 'too little support'}"
+        console.print(f"The package {outcome}.", markup=False)
+        am = a.amendment
+        rows = []
+        for j, issue in enumerate(s.issues):
+            rows.append(
+                {
+                    "issue": issue.id,
+                    "status quo": f"{a.reference[j]:.1f}",
+                    "package": f"{a.x[j]:.1f}",
+                    "amended": f"{am.package[j]:.1f}" if am.feasible else "-",
+                    "change": _fmt(am.change[j], 1) if am.feasible else "-",
+                    "Nash": f"{a.nash.package[j]:.1f}" if a.nash.solved else "-",
+                    "Kalai-Smorodinsky": f"{a.kalai_smorodinsky.package[j]:.1f}"
+                    if a.kalai_smorodinsky.solved
+                    else "-",
+                }
+            )
+        print_rows(rows, title="Packages (0-100 scales)")
+        if am.feasible:
+            console.print(
+                f"Smallest change acceptable to every veto player ({am.norm}): {am.distance:.1f} points.",
+                markup=False,
+            )
+        else:
+            console.print("No package is acceptable to every veto player.", markup=False)
+        if not a.nash.solved:
+            console.print(
+                "No package makes every party strictly better off: no Nash or K-S package.", markup=False
+            )
+        print_rows(
+            [
+                {k: (f"{v:+.3f}" if isinstance(v, float) else v) for k, v in r.items()}
+                for r in a.concession_rows()
+            ],
+            title="Concessions in the amended package (utility given up per issue)",
+        )
+        ex = a.exchange
+        if ex.exchanges:
+            print_rows(
+                [
+                    {
+                        "step": e.step,
+                        "gains on": f"{e.actor_a} on {e.issue_a}",
+                        "pays with": f"{e.actor_a} moves {e.move_a:+.1f} on {e.issue_b}",
+                        "partner": f"{e.actor_b} moves {e.move_b:+.1f} on {e.issue_a}",
+                        "gain each": f"{e.gain:.2f}",
+                    }
+                    for e in ex.exchanges
+                ],
+                title=f"Stokman exchanges ({len(ex.exchanges)}, {ex.status})",
+            )
+        else:
+            console.print("Stokman exchange model: no profitable exchange.", markup=False)
+        if json_out is not None:
+            files.add(json_out, json_text(a.to_dict()))
+            commit(files)
 
 
 def _parse_target(items: list[str] | None) -> dict[str, float]:
@@ -188,66 +190,69 @@ def coalition(
     from detente.deals.package import Coalition
     from detente.models import get_model
 
-    refuse_existing([json_out], force=force)
-    s = load(scenario)
-    m = get_model(model)
-    goal = _parse_target(target)
-    named = None
-    if align:
-        named = [
-            Coalition(id=f"c{k}", name=text, members=tuple(x.strip() for x in text.split(",") if x.strip()))
-            for k, text in enumerate(align, start=1)
-        ]
-    with Progress(console=err_console, transient=True) as progress:
-        task = progress.add_task("Shapley values", total=None)
-        result = analyse_coalitions(
-            s,
-            m,
-            seed=seed,
-            target=goal,
-            coalitions=named,
-            n_permutations=permutations,
-            n_jobs=jobs,
-            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
-        )
-    sh = result.shapley
-    print_rows(
-        [
-            {"actor": a, **{i: f"{v:+.2f}" for i, v in zip(sh.issue_ids, row, strict=True)}}
-            for a, row in zip(sh.actor_ids, sh.values, strict=True)
-        ]
-        + [
-            {
-                "actor": "(forecast - without anyone)",
-                **{i: f"{v:+.2f}" for i, v in zip(sh.issue_ids, sh.grand - sh.empty, strict=True)},
-            }
-        ],
-        title=f"Shapley values on the {m.name} forecast (points of the 0-100 scale)",
-    )
-    for note in result.notes:
-        console.print(f"note: {note}", markup=False)
-    effects = [*result.removals, *result.alignments]
-    print_rows(
-        [
-            {"change": e.label, **{i: f"{v:+.2f}" for i, v in zip(e.issue_ids, e.change, strict=True)}}
-            for e in effects
-        ],
-        title="Change of the forecast when actors leave or align",
-    )
-    if result.best:
+    with outputs([json_out], force=force) as files:
+        s = load(scenario)
+        m = get_model(model)
+        goal = _parse_target(target)
+        named = None
+        if align:
+            named = [
+                Coalition(
+                    id=f"c{k}", name=text, members=tuple(x.strip() for x in text.split(",") if x.strip())
+                )
+                for k, text in enumerate(align, start=1)
+            ]
+        with Progress(console=err_console, transient=True) as progress:
+            task = progress.add_task("Shapley values", total=None)
+            result = analyse_coalitions(
+                s,
+                m,
+                seed=seed,
+                target=goal,
+                coalitions=named,
+                n_permutations=permutations,
+                n_jobs=jobs,
+                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        sh = result.shapley
         print_rows(
             [
+                {"actor": a, **{i: f"{v:+.2f}" for i, v in zip(sh.issue_ids, row, strict=True)}}
+                for a, row in zip(sh.actor_ids, sh.values, strict=True)
+            ]
+            + [
                 {
-                    "size": c.size,
-                    "coalition": ", ".join(c.members),
-                    "distance before": f"{c.distance_before:.2f}",
-                    "distance after": f"{c.distance_after:.2f}",
-                    "search": "exact" if c.exact else "greedy",
+                    "actor": "(forecast - without anyone)",
+                    **{i: f"{v:+.2f}" for i, v in zip(sh.issue_ids, sh.grand - sh.empty, strict=True)},
                 }
-                for c in result.best
             ],
-            title="Best coalition of each size aligning on the target "
-            + ", ".join(f"{k}={v:g}" for k, v in goal.items()),
+            title=f"Shapley values on the {m.name} forecast (points of the 0-100 scale)",
         )
-    if json_out is not None:
-        write_json(json_out, result.to_dict(), force=force)
+        for note in result.notes:
+            console.print(f"note: {note}", markup=False)
+        effects = [*result.removals, *result.alignments]
+        print_rows(
+            [
+                {"change": e.label, **{i: f"{v:+.2f}" for i, v in zip(e.issue_ids, e.change, strict=True)}}
+                for e in effects
+            ],
+            title="Change of the forecast when actors leave or align",
+        )
+        if result.best:
+            print_rows(
+                [
+                    {
+                        "size": c.size,
+                        "coalition": ", ".join(c.members),
+                        "distance before": f"{c.distance_before:.2f}",
+                        "distance after": f"{c.distance_after:.2f}",
+                        "search": "exact" if c.exact else "greedy",
+                    }
+                    for c in result.best
+                ],
+                title="Best coalition of each size aligning on the target "
+                + ", ".join(f"{k}={v:g}" for k, v in goal.items()),
+            )
+        if json_out is not None:
+            files.add(json_out, json_text(result.to_dict()))
+            commit(files)

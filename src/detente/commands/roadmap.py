@@ -18,13 +18,14 @@ from detente.commands._common import (
     JsonOpt,
     ScenarioArg,
     SeedOpt,
+    commit,
     console,
     err_console,
+    json_text,
     load,
+    outputs,
     print_rows,
     progress,
-    refuse_existing,
-    write_json,
 )
 from detente.errors import ScenarioError
 
@@ -108,34 +109,35 @@ def roadmap(
         return
     from detente.process.simulate import RoadmapResult, simulate
 
-    refuse_existing([json_out], force=force)
-    s, p = resolve_process(scenario, process)
-    with progress(f"simulating {runs} runs x {len(policy or p.policies)} policies") as update:
-        results = simulate(p, s, policy, runs=runs, seed=seed, n_jobs=jobs, on_progress=update)
-    result = RoadmapResult(process=p, scenario=s, seed=seed, runs=runs, policies=results)
-    unit = f"{p.time_step.length:g} {p.time_step.unit}"
-    print_rows(
-        result.summary_rows(),
-        title=f"{p.name}: {runs} runs per policy, seed {seed}; probability [95% interval]",
-    )
-    rows = []
-    for pr in results:
-        reach = pr.reach_probabilities()
-        times = {r["event"]: r.get("median_rounds") for r in reach}
-        fails = pr.failing_steps()
-        row: dict[str, Any] = {"policy": pr.policy}
-        for ph in pr.setup.phases[1:]:
-            t = times.get(f"reach {ph}")
-            row[f"time to {ph}"] = "-" if t is None else f"{t:g}"
-        t = times.get("complete")
-        row["time to complete"] = "-" if t is None else f"{t:g}"
-        row["step that fails most"] = (
-            f"{fails[0]['step']} ({fails[0]['share_of_runs']:.0%})" if fails else "-"
+    with outputs([json_out], force=force) as files:
+        s, p = resolve_process(scenario, process)
+        with progress(f"simulating {runs} runs x {len(policy or p.policies)} policies") as update:
+            results = simulate(p, s, policy, runs=runs, seed=seed, n_jobs=jobs, on_progress=update)
+        result = RoadmapResult(process=p, scenario=s, seed=seed, runs=runs, policies=results)
+        unit = f"{p.time_step.length:g} {p.time_step.unit}"
+        print_rows(
+            result.summary_rows(),
+            title=f"{p.name}: {runs} runs per policy, seed {seed}; probability [95% interval]",
         )
-        rows.append(row)
-    print_rows(rows, title=f"Median time (rounds of {unit}) and the step that fails most")
-    if json_out is not None:
-        write_json(json_out, result.to_json_dict(), force=force)
+        rows = []
+        for pr in results:
+            reach = pr.reach_probabilities()
+            times = {r["event"]: r.get("median_rounds") for r in reach}
+            fails = pr.failing_steps()
+            row: dict[str, Any] = {"policy": pr.policy}
+            for ph in pr.setup.phases[1:]:
+                t = times.get(f"reach {ph}")
+                row[f"time to {ph}"] = "-" if t is None else f"{t:g}"
+            t = times.get("complete")
+            row["time to complete"] = "-" if t is None else f"{t:g}"
+            row["step that fails most"] = (
+                f"{fails[0]['step']} ({fails[0]['share_of_runs']:.0%})" if fails else "-"
+            )
+            rows.append(row)
+        print_rows(rows, title=f"Median time (rounds of {unit}) and the step that fails most")
+        if json_out is not None:
+            files.add(json_out, json_text(result.to_json_dict()))
+            commit(files)
 
 
 def _fmt_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -168,60 +170,61 @@ def check(
     from detente.process.analysis import check_roadmap
     from detente.process.setup import prepare
 
-    refuse_existing([json_out], force=force)
-    s, p = resolve_process(scenario, process)
-    pid = policy or p.policies[0].id
-    if pid not in [x.id for x in p.policies]:
-        raise ParameterError(
-            f"there is no policy called {pid!r} in the road map",
-            where="--policy",
-            fix=f"use one of: {', '.join(x.id for x in p.policies)}",
-        )
-    report = check_roadmap(prepare(p, s, pid), grid=grid)
-    console.print(f"{p.name}: analytic checks under policy '{pid}'", markup=False)
-    print_rows(
-        [_fmt_row(r) for r in report["self_enforcement"]],
-        title="Self-enforcement: cost <= discount x (V_next - W_renege)",
-    )
-    if report["commitment"]:
-        print_rows(
-            [_fmt_row(r) for r in report["commitment"]],
-            title="Commitment problem of power-shifting steps (holds = no incentive for war now)",
-        )
-    if report["inspection"]:
-        print_rows(
-            [_fmt_row(r) for r in report["inspection"]],
-            title="Inspection game: deterred iff rate x detection x (gain + loss) >= gain",
-        )
-    rc = report["richardson"]
-    print_rows(
-        [
-            _fmt_row(
-                {
-                    "stable (mn > ab)": rc["stable"],
-                    "Euler stable": rc["euler_stable"],
-                    "index with shocks": rc["index_with_shocks"],
-                    "index under a kept freeze": rc["index_frozen_complying"],
-                    "escalation threshold": rc["threshold"],
-                }
+    with outputs([json_out], force=force) as files:
+        s, p = resolve_process(scenario, process)
+        pid = policy or p.policies[0].id
+        if pid not in [x.id for x in p.policies]:
+            raise ParameterError(
+                f"there is no policy called {pid!r} in the road map",
+                where="--policy",
+                fix=f"use one of: {', '.join(x.id for x in p.policies)}",
             )
-        ],
-        title="Tension model (Richardson)",
-    )
-    sch = report["schedule"]
-    if sch["steps"] is None:
-        console.print(f"Smallest schedule: none found ({sch['reason']}).", markup=False)
-    else:
+        report = check_roadmap(prepare(p, s, pid), grid=grid)
+        console.print(f"{p.name}: analytic checks under policy '{pid}'", markup=False)
         print_rows(
-            [_fmt_row(r) for r in sch["rows"]],
-            title=f"Smallest workable schedule: {sch['steps']} step(s) of {sch['step_rounds']} rounds",
+            [_fmt_row(r) for r in report["self_enforcement"]],
+            title="Self-enforcement: cost <= discount x (V_next - W_renege)",
         )
-    if report["unsourced_blocks"]:
-        err_console.print(
-            "note: no quote and no estimate for: " + ", ".join(report["unsourced_blocks"]), markup=False
+        if report["commitment"]:
+            print_rows(
+                [_fmt_row(r) for r in report["commitment"]],
+                title="Commitment problem of power-shifting steps (holds = no incentive for war now)",
+            )
+        if report["inspection"]:
+            print_rows(
+                [_fmt_row(r) for r in report["inspection"]],
+                title="Inspection game: deterred iff rate x detection x (gain + loss) >= gain",
+            )
+        rc = report["richardson"]
+        print_rows(
+            [
+                _fmt_row(
+                    {
+                        "stable (mn > ab)": rc["stable"],
+                        "Euler stable": rc["euler_stable"],
+                        "index with shocks": rc["index_with_shocks"],
+                        "index under a kept freeze": rc["index_frozen_complying"],
+                        "escalation threshold": rc["threshold"],
+                    }
+                )
+            ],
+            title="Tension model (Richardson)",
         )
-    if json_out is not None:
-        write_json(json_out, report, force=force)
+        sch = report["schedule"]
+        if sch["steps"] is None:
+            console.print(f"Smallest schedule: none found ({sch['reason']}).", markup=False)
+        else:
+            print_rows(
+                [_fmt_row(r) for r in sch["rows"]],
+                title=f"Smallest workable schedule: {sch['steps']} step(s) of {sch['step_rounds']} rounds",
+            )
+        if report["unsourced_blocks"]:
+            err_console.print(
+                "note: no quote and no estimate for: " + ", ".join(report["unsourced_blocks"]), markup=False
+            )
+        if json_out is not None:
+            files.add(json_out, json_text(report))
+            commit(files)
 
 
 def duel(
@@ -240,33 +243,36 @@ def duel(
     """Play an iterated prisoner's dilemma (R=3, S=0, T=5, P=1); print scores and cooperation rates."""
     from detente.process.duel import play_duel
 
-    refuse_existing([json_out], force=force)
-    bar = progress(f"{runs} matches") if runs * turns > 200_000 else nullcontext()
-    with bar:
-        d = play_duel(
-            strategy_a,
-            strategy_b,
-            turns=turns,
-            noise=noise,
-            misperception=misperception,
-            runs=runs,
-            seed=seed,
+    with outputs([json_out], force=force) as files:
+        bar = progress(f"{runs} matches") if runs * turns > 200_000 else nullcontext()
+        with bar:
+            d = play_duel(
+                strategy_a,
+                strategy_b,
+                turns=turns,
+                noise=noise,
+                misperception=misperception,
+                runs=runs,
+                seed=seed,
+            )
+        data = d.to_json_dict()
+        rows = []
+        for k, name in enumerate(d.strategies):
+            row: dict[str, Any] = {
+                "player": f"{k + 1}: {name}",
+                "total score": f"{data['mean_scores'][k]:.2f}",
+                "per turn": f"{data['mean_scores_per_turn'][k]:.3f}",
+                "cooperation rate": f"{data['cooperation_rates'][k]:.3f}",
+            }
+            if runs > 1:
+                row["score s.e."] = f"{data['score_standard_errors'][k]:.2f}"
+            elif turns <= 80:
+                row["moves"] = data["first_match"][k]
+            rows.append(row)
+        title = (
+            f"{turns} turns, noise {noise:g}, misperception {misperception:g}, {runs} match(es), seed {seed}"
         )
-    data = d.to_json_dict()
-    rows = []
-    for k, name in enumerate(d.strategies):
-        row: dict[str, Any] = {
-            "player": f"{k + 1}: {name}",
-            "total score": f"{data['mean_scores'][k]:.2f}",
-            "per turn": f"{data['mean_scores_per_turn'][k]:.3f}",
-            "cooperation rate": f"{data['cooperation_rates'][k]:.3f}",
-        }
-        if runs > 1:
-            row["score s.e."] = f"{data['score_standard_errors'][k]:.2f}"
-        elif turns <= 80:
-            row["moves"] = data["first_match"][k]
-        rows.append(row)
-    title = f"{turns} turns, noise {noise:g}, misperception {misperception:g}, {runs} match(es), seed {seed}"
-    print_rows(rows, title=title)
-    if json_out is not None:
-        write_json(json_out, data, force=force)
+        print_rows(rows, title=title)
+        if json_out is not None:
+            files.add(json_out, json_text(data))
+            commit(files)

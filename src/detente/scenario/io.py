@@ -16,15 +16,13 @@ import csv
 import io
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import ValidationError
 
-from detente.errors import OutputExistsError, ScenarioError
+from detente.errors import ScenarioError
 from detente.scenario._errors import format_loc, scenario_error_from_validation, shown
 from detente.scenario._yaml import MAX_NUMBER_CHARS, load_yaml_with_lines
 from detente.scenario.scenario import Scenario
@@ -271,29 +269,13 @@ def format_for_path(path: str | Path) -> OutputFormat:
 
 
 def write_text(path: str | Path, text: str, *, force: bool = False) -> Path:
-    """Write text atomically; refuse to replace an existing file unless ``force``."""
-    p = Path(path)
-    if p.exists() and not force:
-        raise OutputExistsError(
-            "the file already exists", source=p, fix="choose another name, or pass --force to overwrite it"
-        )
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file normal permissions
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return p
+    """Write text atomically; refuse to replace an existing file unless ``force``.
 
+    See :mod:`detente._files` for the guarantees (checked first, exclusive create, no partial files).
+    """
+    from detente._files import write_file
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    return write_file(path, text, force=force)
 
 
 def save_scenario(scenario: Scenario, path: str | Path, *, force: bool = False) -> Path:
