@@ -1,8 +1,17 @@
-"""External checks of the iterated-game strategies and ``duel`` against the axelrod library (test-only)."""
+"""External checks of the iterated-game strategies and ``duel`` against the axelrod library (test-only).
+
+axelrod's results come from ``tests/data/axelrod/reference.json`` (made by ``regenerate.py`` beside it),
+so these tests run without axelrod; ``test_axelrod_live.py`` checks that file against axelrod itself.
+"""
 
 from __future__ import annotations
 
 import itertools
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,25 +19,26 @@ import pytest
 from detente.process.duel import play_duel
 from detente.process.strategies import GenerousTitForTat, gtft_generosity
 
-axl = pytest.importorskip("axelrod")
+ROOT = Path(__file__).resolve().parents[2]
+REFERENCE_PATH = ROOT / "tests" / "data" / "axelrod" / "reference.json"
+REGENERATE = REFERENCE_PATH.with_name("regenerate.py")
+REFERENCE = json.loads(REFERENCE_PATH.read_text(encoding="utf-8"))
 
-SHARED = {
-    "cooperate": axl.Cooperator,
-    "defect": axl.Defector,
-    "tft": axl.TitForTat,
-    "gtft": axl.GTFT,
-    "contrite-tft": axl.ContriteTitForTat,
-    "wsls": axl.WinStayLoseShift,
-    "grim": axl.Grudger,
-}
+# detente's names of the strategies axelrod also has (Cooperator, Defector, TitForTat, GTFT,
+# ContriteTitForTat, WinStayLoseShift, Grudger)
+SHARED = ("cooperate", "defect", "tft", "gtft", "contrite-tft", "wsls", "grim")
 # Pairs in which a random draw changes play even without noise: GTFT meeting a defection.
 RANDOM_PAIRS = {("gtft", "defect"), ("defect", "gtft")}
 
 
-def _axl_match(a, b, turns, noise=0.0, seed=1):
-    m = axl.Match((SHARED[a](), SHARED[b]()), turns=turns, noise=noise, seed=seed)
-    m.play()
-    return m
+def _moves(result, player):
+    return "".join("C" if x else "D" for x in result.played[0, :, player])
+
+
+def test_reference_is_for_the_pinned_axelrod_and_the_shared_strategies():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert f"axelrod=={REFERENCE['generated']['axelrod']}" in project["optional-dependencies"]["crosscheck"]
+    assert tuple(REFERENCE["strategies"]) == SHARED
 
 
 @pytest.mark.parametrize("turns", [10, 200])
@@ -39,26 +49,26 @@ def _axl_match(a, b, turns, noise=0.0, seed=1):
 )
 def test_noiseless_scores_equal_axelrod_exactly(pair, turns):
     a, b = pair
+    theirs = REFERENCE["noiseless"]["turns"][str(turns)][a][b]
     ours = play_duel(a, b, turns=turns)
-    theirs = _axl_match(a, b, turns).final_score()
-    assert ours.mean_scores() == (float(theirs[0]), float(theirs[1]))
-    # and the move sequences are identical too
-    moves = _axl_match(a, b, turns).result
-    assert [("C" if x else "D") for x in ours.played[0, :, 0]] == [str(m[0]) for m in moves]
+    assert ours.mean_scores() == (float(theirs["scores"][0]), float(theirs["scores"][1]))
+    # and the move sequences are identical too, both players'
+    assert [_moves(ours, 0), _moves(ours, 1)] == theirs["moves"]
 
 
 def test_gtft_against_defector_matches_axelrod_in_distribution():
     turns, seeds = 200, 200
     ours = play_duel("gtft", "defect", turns=turns, runs=2000, seed=5)
-    theirs = np.array(
-        [_axl_match("gtft", "defect", turns, seed=s).final_score() for s in range(seeds)], float
-    )
+    reference = REFERENCE["gtft_vs_defector"]
+    assert (reference["turns"], reference["seeds"]) == (turns, seeds)
+    theirs = np.array(reference["gtft"], float)  # GTFT's final score, one per axelrod seed
+    assert theirs.shape == (seeds,)
     # expected GTFT score per match: it plays C w.p. q after a D (scoring 0), D otherwise (scoring 1)
     q = 1 / 3
     expected = (turns - 1) * (1 - q)
     assert ours.mean_scores()[0] == pytest.approx(expected, abs=4 * 6.7 / np.sqrt(2000) + 0.5)
-    se = theirs[:, 0].std(ddof=1) / np.sqrt(seeds)
-    assert abs(ours.mean_scores()[0] - theirs[:, 0].mean()) < 4 * se + 0.5
+    se = theirs.std(ddof=1) / np.sqrt(seeds)
+    assert abs(ours.mean_scores()[0] - theirs.mean()) < 4 * se + 0.5
 
 
 def test_hand_checked_ten_turn_matches():
@@ -84,9 +94,8 @@ def test_round_robins_from_the_spec():
 def test_gtft_optimal_generosity_is_one_third():
     assert gtft_generosity(R=3, S=0, T=5, P=1) == pytest.approx(1 / 3)
     assert GenerousTitForTat().q == pytest.approx(1 / 3)
-    g = axl.GTFT()
-    axl.Match((g, axl.Cooperator()), turns=1).play()
-    assert g.p == pytest.approx(gtft_generosity())
+    # axelrod's GTFT works its generosity out from the game
+    assert REFERENCE["gtft_generosity"]["p"] == pytest.approx(gtft_generosity())
     # the other branch of the minimum: (R - P) / (T - P) binds for a large reward
     assert gtft_generosity(R=4, S=0, T=5, P=1) == pytest.approx(min(1 - 1 / 4, 3 / 4))
 
@@ -98,11 +107,11 @@ def test_gtft_optimal_generosity_is_one_third():
 def test_noisy_self_play_cooperation_agrees_with_axelrod(name, noise):
     """Share of turns with a realised C, self-play, 200 turns: our 1,000 runs vs axelrod's 100 seeds."""
     ours = play_duel(name, name, turns=200, noise=noise, runs=1000, seed=11)
-    rates = []
-    for s in range(100):
-        m = _axl_match(name, name, 200, noise=noise, seed=s)
-        rates.append(np.mean([str(x[0]) == "C" for x in m.result]))
-    rates = np.array(rates)
+    reference = REFERENCE["noisy_self_play"]
+    assert (reference["turns"], reference["seeds"]) == (200, 100)
+    # turns (of 200) in which axelrod's first player played C, one count per seed
+    rates = np.array(reference["cooperations"][name][str(noise)], float) / 200
+    assert rates.shape == (100,)
     ours_rates = ours.played[:, :, 0].mean(axis=1)
     se = np.sqrt(rates.var(ddof=1) / rates.size + ours_rates.var(ddof=1) / ours_rates.size)
     assert abs(ours_rates.mean() - rates.mean()) < 4 * se + 1e-9, (ours_rates.mean(), rates.mean(), se)
@@ -111,11 +120,12 @@ def test_noisy_self_play_cooperation_agrees_with_axelrod(name, noise):
 @pytest.mark.parametrize(("name", "noise"), [("tft", 0.05), ("gtft", 0.05), ("wsls", 0.01)])
 def test_noisy_scores_agree_with_axelrod(name, noise):
     ours = play_duel(name, "tft", turns=200, noise=noise, runs=1000, seed=3)
-    theirs = np.array(
-        [_axl_match(name, "tft", 200, noise=noise, seed=s).final_score() for s in range(100)], float
-    )
-    se = np.sqrt(theirs[:, 0].var(ddof=1) / 100 + ours.scores[:, 0].var(ddof=1) / 1000)
-    assert abs(ours.mean_scores()[0] - theirs[:, 0].mean()) < 4 * se
+    reference = REFERENCE["noisy_vs_tft"]
+    assert (reference["turns"], reference["seeds"]) == (200, 100)
+    theirs = np.array(reference["scores"][name][str(noise)][0], float)  # the first player's, per seed
+    assert theirs.shape == (100,)
+    se = np.sqrt(theirs.var(ddof=1) / 100 + ours.scores[:, 0].var(ddof=1) / 1000)
+    assert abs(ours.mean_scores()[0] - theirs.mean()) < 4 * se
 
 
 def test_spec_cooperation_table_within_three_deviations():
@@ -137,3 +147,19 @@ def test_noisy_tft_self_play_tends_to_nine_quarters():
     for noise in (0.01, 0.05):
         d = play_duel("tft", "tft", turns=2000, noise=noise, runs=200, seed=2)
         assert d.mean_scores()[0] / 2000 == pytest.approx(2.25, abs=0.08)
+
+
+def test_regenerate_script_refuses_to_run_without_axelrod():
+    # axelrod is hidden even where it is installed; --check, so that the file is never rewritten here
+    code = (
+        "import runpy, sys; sys.modules['axelrod'] = None; "
+        f"sys.argv = [{str(REGENERATE)!r}, '--check']; runpy.run_path(sys.argv[0], run_name='__main__')"
+    )
+    before = REFERENCE_PATH.read_bytes()
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0
+    assert run.stdout == ""
+    assert run.stderr.strip().splitlines() == [
+        'regenerate.py needs axelrod: pip install -e ".[crosscheck]" (see the docstring)'
+    ]
+    assert REFERENCE_PATH.read_bytes() == before

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -155,6 +155,20 @@ def _parse_target(items: list[str] | None) -> dict[str, float]:
     return out
 
 
+def _coalition(k: int, text: str) -> Any:
+    """A coalition from ``--align A,B,C``."""
+    from detente.deals.package import Coalition
+
+    members = tuple(dict.fromkeys(x.strip() for x in text.split(",") if x.strip()))
+    if not members:
+        raise ParameterError(
+            f"{text!r} names no actor",
+            where="--align",
+            fix="list actor ids separated by commas, e.g. USA,China",
+        )
+    return Coalition(id=f"c{k}", name=", ".join(members), members=members)
+
+
 def coalition(
     scenario: ScenarioArg = None,
     model: Annotated[str, typer.Option("--model", "-m", help="Forecasting model (see `detente models`).")] = (
@@ -187,7 +201,6 @@ def coalition(
     from rich.progress import Progress
 
     from detente.deals.analysis import analyse_coalitions
-    from detente.deals.package import Coalition
     from detente.models import get_model
 
     with outputs([json_out], force=force) as files:
@@ -196,12 +209,7 @@ def coalition(
         goal = _parse_target(target)
         named = None
         if align:
-            named = [
-                Coalition(
-                    id=f"c{k}", name=text, members=tuple(x.strip() for x in text.split(",") if x.strip())
-                )
-                for k, text in enumerate(align, start=1)
-            ]
+            named = [_coalition(k, text) for k, text in enumerate(align, start=1)]
         with Progress(console=err_console, transient=True) as progress:
             task = progress.add_task("Shapley values", total=None)
             result = analyse_coalitions(

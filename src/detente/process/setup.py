@@ -134,7 +134,11 @@ def prepare(process: Process, scenario: Scenario, policy: Policy | str) -> Setup
     phases = _phases_under(process, policy)
     movers = process.actors()
     sides = process.tension.sides
-    extra = [a for side in sides for a in side if a not in movers]
+    # Actors that never move still take part when a side, a payoff or a shock names them.
+    named = [a for side in sides for a in side]
+    named += [a for ph in process.phases for m in ph.moves for a in m.payoffs]
+    named += [sh.actor for sh in process.tension.shocks]
+    extra = list(dict.fromkeys(a for a in named if a not in movers))
     actors = tuple(movers + extra)
     index = {a: n for n, a in enumerate(actors)}
     issues = tuple(i.id for i in scenario.issues)
@@ -166,7 +170,7 @@ def prepare(process: Process, scenario: Scenario, policy: Policy | str) -> Setup
             if m.verification == "inspected":
                 detect[k, i] = min(detect[k, i], catch)
             for a, v in m.payoffs.items():
-                benefit[k, index[a]] += v if a in index else 0.0
+                benefit[k, index[a]] += v
             for iss, v in m.effects.items():
                 effects[k, iidx[iss]] += v
 

@@ -39,6 +39,11 @@ def shown(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _num(x: float) -> str:
+    """A bound or value for a message: ``1e+15`` -> ``1e15``."""
+    return f"{x:g}".replace("e+", "e")
+
+
 def format_loc(loc: tuple[Any, ...]) -> str:
     """``('stances', 3, 'salience')`` -> ``'stances[3].salience'``."""
     out = ""
@@ -81,7 +86,7 @@ def _fix_for(err: dict[str, Any]) -> str:
             return "use a number from 0 to 100 (detente's issue scale)"
         if field == "capability" and hi is not None:
             return (
-                f"use a number from 0 to {hi:g}; only ratios of capabilities matter, "
+                f"use a number from 0 to {_num(hi)}; only ratios of capabilities matter, "
                 "so divide every capability by the same factor"
             )
         if lo is not None and hi is not None:
@@ -224,5 +229,11 @@ def scenario_error_from_validation(
         elif allowed:
             fix = f"remove '{_clip(key)}' or correct it; the keys here are: {', '.join(allowed)}"
     elif "input" in err and err["type"] != "missing" and not isinstance(err["input"], dict | list):
-        msg = f"{msg} (got {shown(err['input'])})"
+        ctx = err.get("ctx") or {}
+        if err["type"] == "less_than_equal" and isinstance(ctx.get("le"), int | float):
+            msg = f"Input should be at most {_num(ctx['le'])}"
+        elif err["type"] == "greater_than_equal" and isinstance(ctx.get("ge"), int | float):
+            msg = f"Input should be at least {_num(ctx['ge'])}"
+        value = err["input"]
+        msg = f"{msg} (got {_num(value)})" if isinstance(value, float) else f"{msg} (got {shown(value)})"
     return ScenarioError(msg, source=source, where=where, fix=fix or None)

@@ -32,7 +32,7 @@ __all__ = ["MAX_DEPTH", "MAX_NUMBER_CHARS", "load_yaml_with_lines"]
 MAX_DEPTH = 40
 """Deepest nesting of mappings and lists accepted."""
 
-MAX_NUMBER_CHARS = 40
+MAX_NUMBER_CHARS = 64
 """Longest plain number accepted, in characters (``1.7976931348623157e308`` has 23)."""
 
 _TAG = "tag:yaml.org,2002:"

@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 
 from detente.errors import ScenarioError
-from detente.scenario.io import _parse_number, read_record_csv, read_text, scenario_from_data
+from detente.scenario.io import parse_number, read_record_csv, read_text, scenario_from_data
 from detente.scenario.scenario import Scenario
 
 __all__ = [
@@ -95,12 +95,30 @@ def slugify(text: str, taken: set[str] | None = None) -> str:
     return slug
 
 
-def _rows(text: str, delimiter: str = ",") -> list[list[str]]:
+def _rows(text: str, delimiter: str = ",", *, source: str | None = None) -> list[list[str]]:
     # Parse the whole text, not line by line, so that quoted fields may contain newlines.
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=False)
     try:
-        return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        return list(reader)
     except csv.Error as exc:
-        raise ScenarioError(f"malformed CSV: {exc}", fix="check the quotes in the file") from None
+        problem = str(exc)
+        if "field larger than field limit" in problem:
+            problem = f"a field longer than {csv.field_size_limit():,} characters"
+        raise ScenarioError(
+            f"malformed CSV: {problem}",
+            source=source,
+            where=f"line {reader.line_num}",
+            fix="check the quotes in the file (a field that opens a quote must close it)",
+        ) from None
+
+
+def _nonblank(rows: list[list[str]]) -> list[list[str]]:
+    return [r for r in rows if any(c.strip() for c in r)]
+
+
+def _shown_header(cells: list[str]) -> str:
+    text = ", ".join(c.strip() for c in cells)
+    return repr(text if len(text) <= 80 else text[:77] + "...")
 
 
 def _delimiter(first_line: str) -> str:
@@ -122,23 +140,29 @@ def read_csv_any(text: str, *, source: str) -> Scenario:
             "the file is empty", source=source, fix="give a CSV with a header row and one row per actor"
         )
     delim = _delimiter(lines[0])
-    first = next(csv.reader([lines[0]], delimiter=delim))
+    rows = _nonblank(_rows(text, delim, source=source))
+    if not rows:
+        raise ScenarioError(
+            "the file has no cells with content",
+            source=source,
+            fix="give a CSV with a header row and one row per actor",
+        )
+    first = rows[0]
     if first and first[0].strip() == "record":
-        return read_record_csv(_rows(text, delim), source=source)
+        return read_record_csv(rows, source=source)
     if _looks_like_ktab(first):
         return read_ktab_text(text, source=source)
     return read_bdm_text(text, source=source)
 
 
+def _whole(text: str) -> int | None:
+    """A whole number of at most 9 ASCII digits, or None."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
 def _looks_like_ktab(first: list[str]) -> bool:
-    if len(first) < 4:
-        return False
-    try:
-        int(first[2].strip())
-        int(first[3].strip())
-    except ValueError:
-        return False
-    return True
+    return len(first) >= 4 and _whole(first[2]) is not None and _whole(first[3]) is not None
 
 
 # --- KTAB ---------------------------------------------------------------------------------------------
@@ -151,7 +175,7 @@ def read_ktab_csv(path: str | Path) -> Scenario:
 
 def read_ktab_text(text: str, *, source: str) -> Scenario:
     """Read KTAB SMP input CSV text."""
-    rows = [r for r in _rows(text) if any(c.strip() for c in r)]
+    rows = _nonblank(_rows(text, source=source))
     if len(rows) < 3:
         raise ScenarioError(
             "a KTAB file needs a scenario line, a header and at least one actor row",
@@ -215,14 +239,14 @@ def read_ktab_text(text: str, *, source: str) -> Scenario:
                 fix="give every actor a name",
             )
         aid = slugify(name, taken_actors)
-        cap = _parse_number(row[2], source=source, where=f"line {line}, field 3 (capability)")
+        cap = parse_number(row[2], source=source, where=f"line {line}, field 3 (capability)")
         actors.append({"id": aid, "name": name, "capability": cap, "description": row[1].strip()})
         quote = ",".join(c.strip() for c in row[: 3 + 2 * n_dims])
         for d, issue in enumerate(issues):
-            pos = _parse_number(
+            pos = parse_number(
                 row[3 + 2 * d], source=source, where=f"line {line}, field {4 + 2 * d} (position {d + 1})"
             )
-            sal = _parse_number(
+            sal = parse_number(
                 row[4 + 2 * d], source=source, where=f"line {line}, field {5 + 2 * d} (salience {d + 1})"
             )
             stances.append(
@@ -248,15 +272,15 @@ def read_ktab_text(text: str, *, source: str) -> Scenario:
 
 
 def _int_field(row: list[str], k: int, source: str, where: str) -> int:
-    try:
-        return int(row[k].strip())
-    except (IndexError, ValueError):
+    value = _whole(row[k]) if k < len(row) else None
+    if value is None:
         raise ScenarioError(
-            "expected a whole number",
+            "expected a whole number (digits 0-9, at most 9 of them)",
             source=source,
             where=where,
             fix="KTAB's first line is: name, description, actors, dimensions",
-        ) from None
+        )
+    return value
 
 
 # --- Bueno de Mesquita-style tables -------------------------------------------------------------------
@@ -282,7 +306,13 @@ def read_bdm_text(
             fix="give a header row (actor, capability, position, salience) and actor rows",
         )
     delim = _delimiter(lines[0])
-    rows = [r for r in _rows(text, delim) if any(c.strip() for c in r)]
+    rows = _nonblank(_rows(text, delim, source=source))
+    if not rows:
+        raise ScenarioError(
+            "the file has no cells with content",
+            source=source,
+            fix="give a header row (actor, capability, position, salience) and actor rows",
+        )
     header = [_norm(h) for h in rows[0]]
     cols: dict[str, int] = {}
     for role, spellings in COLUMN_SPELLINGS.items():
@@ -292,7 +322,7 @@ def read_bdm_text(
     missing = [r for r in ("name", "capability", "position", "salience") if r not in cols]
     if missing:
         raise ScenarioError(
-            f"no {missing[0]} column in the header {', '.join(rows[0])!r}",
+            f"no {missing[0]} column in the header {_shown_header(rows[0])}",
             source=source,
             where="row 1",
             fix=f"name a column one of: {', '.join(COLUMN_SPELLINGS[missing[0]][:6])}",
@@ -314,7 +344,7 @@ def read_bdm_text(
             )
 
         def num(role: str, row: list[str] = row, k: int = k) -> float:
-            value = _parse_number(
+            value = parse_number(
                 row[cols[role]], source=source, where=f"row {k}, column '{rows[0][cols[role]].strip()}'"
             )
             if value is None:

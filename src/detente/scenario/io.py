@@ -32,8 +32,10 @@ __all__ = [
     "FORMAT_TAG",
     "MAX_FILE_BYTES",
     "dumps_scenario",
+    "load_json",
     "load_scenario",
     "loads_scenario",
+    "parse_number",
     "read_text",
     "save_scenario",
     "scenario_from_data",
@@ -374,10 +376,15 @@ def read_record_csv(rows: list[list[str]], *, source: str) -> Scenario:
     unknown = [h for h in header if h not in CSV_COLUMNS]
     if unknown:
         raise ScenarioError(
-            f"unknown column {unknown[0]!r}",
+            f"unknown column {shown(unknown[0], 40)}",
             source=source,
             where="row 1",
             fix=f"use only these columns: {', '.join(CSV_COLUMNS)}",
+        )
+    twice = next((h for k, h in enumerate(header) if h in header[:k]), None)
+    if twice is not None:
+        raise ScenarioError(
+            f"the column {twice!r} appears twice", source=source, where="row 1", fix="keep one of them"
         )
     data: dict[str, Any] = {"sources": [], "actors": [], "issues": [], "stances": []}
     seen_scenario = False
@@ -397,7 +404,7 @@ def read_record_csv(rows: list[list[str]], *, source: str) -> Scenario:
         def get(col: str, kind: str = kind, cells: dict[str, str] = cells, rownum: int = rownum) -> Any:
             raw = cells.get(col, "")
             if col in _NUMERIC:
-                return _parse_number(raw, source=source, where=f"row {rownum}, column '{col}'")
+                return parse_number(raw, source=source, where=f"row {rownum}, column '{col}'")
             return raw
 
         if kind == "scenario":
@@ -423,7 +430,7 @@ def read_record_csv(rows: list[list[str]], *, source: str) -> Scenario:
             data[kind + "s"].append(item)
         else:
             raise ScenarioError(
-                f"unknown record type {kind!r}",
+                f"unknown record type {shown(kind, 40)}",
                 source=source,
                 where=f"row {rownum}",
                 fix="the 'record' column must be scenario, source, actor, issue or stance",
@@ -435,24 +442,55 @@ def read_record_csv(rows: list[list[str]], *, source: str) -> Scenario:
     return scenario_from_data(data, source=source)
 
 
-def _parse_number(raw: str, *, source: str, where: str) -> float | None:
+MAX_MAGNITUDE = 1e15
+"""Largest absolute value of a number read from a table (positions in natural units, capabilities)."""
+
+
+def parse_number(raw: str, *, source: str | None, where: str) -> float | None:
+    """Read a number from a table cell: ``None`` if empty, else a finite float within +-1e15.
+
+    Refuses, with a one-line :class:`ScenarioError`: text that is not a number, digits of other
+    scripts (``²``, ``١٢``: Python would read some of them), NaN and infinity, and magnitudes over
+    :data:`MAX_MAGNITUDE`.
+    """
     text = raw.strip()
     if text == "":
         return None
+    if not text.isascii():
+        raise ScenarioError(
+            f"{shown(text, 40)} is not a number: it has characters other than the digits 0-9",
+            source=source,
+            where=where,
+            fix="write the number with the digits 0-9, a '.' and an optional e-exponent, e.g. 12 or 1.5e3",
+        )
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ScenarioError(
+            f"a number of {len(text)} characters",
+            source=source,
+            where=where,
+            fix=f"write numbers in at most {MAX_NUMBER_CHARS} characters (use e-notation, e.g. 1.5e9)",
+        )
     try:
         value = float(text)
     except ValueError:
         raise ScenarioError(
-            f"{text[:40]!r} is not a number",
+            f"{shown(text, 40)} is not a number",
             source=source,
             where=where,
             fix="write a plain number such as 42 or 0.5",
         ) from None
     if not math.isfinite(value):
         raise ScenarioError(
-            f"{text!r} is not a finite number",
+            f"{shown(text, 40)} is not a finite number",
             source=source,
             where=where,
             fix="write a finite number (not NaN or infinity)",
+        )
+    if abs(value) > MAX_MAGNITUDE:
+        raise ScenarioError(
+            f"{text} is larger than detente reads (1e15)",
+            source=source,
+            where=where,
+            fix="rescale the column (only ratios of capabilities matter; positions can be in other units)",
         )
     return value

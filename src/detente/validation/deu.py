@@ -30,7 +30,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -40,9 +40,11 @@ from typing import Literal
 
 import numpy as np
 
-from detente.errors import InputError, ParameterError
+from detente.errors import InputError, ParameterError, ScenarioError
 from detente.scenario import Actor, Issue, Scenario, Source, Stance
-from detente.scenario.io import decode_text
+from detente.scenario._errors import shown
+from detente.scenario._fields import check_text
+from detente.scenario.io import decode_text, parse_number, read_text
 from detente.validation.backtest import Case
 from detente.validation.power import VotingGame, banzhaf, shapley_shubik
 
@@ -172,42 +174,56 @@ def load_dev() -> DeuData:
 
 
 def read_deu(path: str | Path) -> DeuData:
-    """Read a CSV file with the DEU layout (comma-, semicolon- or tab-separated)."""
+    """Read a CSV file with the DEU layout (comma-, semicolon- or tab-separated).
+
+    The file gets the checks of every input (a regular file, at most 10 MiB, UTF-8 text).
+    """
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", source=p, fix="check the path to the DEU CSV file") from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a file", source=p, fix="give the path to a DEU CSV file") from None
-    except OSError as exc:
-        raise InputError(
-            f"cannot read the file ({exc.strerror})", source=p, fix="check its permissions"
-        ) from None
-    return _parse(decode_text(raw, source=str(p)), source=str(p))
+    return _parse(read_text(p), source=str(p))
 
 
 def _parse(text: str, *, source: str) -> DeuData:
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=False)
+    try:
+        return _parse_rows(reader, source=source)
+    except csv.Error as exc:
+        problem = str(exc)
+        if "field larger than field limit" in problem:
+            problem = f"a field longer than {csv.field_size_limit():,} characters"
+        raise InputError(
+            f"malformed CSV: {problem}",
+            source=source,
+            where=f"line {reader.line_num}",
+            fix="check the quotes in the file (a field that opens a quote must close it)",
+        ) from None
+
+
+def _parse_rows(reader: Iterator[list[str]], *, source: str) -> DeuData:
     header = next(reader, None)
     if not header or not any(h.strip() for h in header):
         raise InputError("the file is empty", source=source, fix="give a CSV file with the DEU header row")
     names = [h.strip().lower() for h in header]
     missing = [c for c in REQUIRED if c not in names]
     if missing:
-        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        listed = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
         raise InputError(
-            f"the header lacks the DEU column(s) {shown}",
+            f"the header lacks the DEU column(s) {listed}",
             source=source,
             where="line 1",
             fix="use the columns of deu_dev.csv: isnr, prnr, counvte, pcom ... puk, scom ... suk, rp, out",
         )
+    twice = next((h for k, h in enumerate(names) if h and h in names[:k] and h in _USED), None)
+    if twice is not None:
+        raise InputError(
+            f"the column {twice!r} appears twice", source=source, where="line 1", fix="keep one of them"
+        )
     col = {name: k for k, name in enumerate(names)}
     issues: list[DeuIssue] = []
     seen: dict[str, int] = {}
-    for lineno, cells in enumerate(reader, start=2):
+    for cells in reader:
+        lineno = getattr(reader, "line_num", len(issues) + 2)
         if not any(c.strip() for c in cells):
             continue
         if len(cells) < len(names):
@@ -227,8 +243,11 @@ def _parse(text: str, *, source: str) -> DeuData:
     return DeuData(source=source, issues=tuple(issues))
 
 
-_ISNR = re.compile(r"^([A-Za-z]\d{2}[A-Za-z0-9]*?)i(\d+)$")
-_PRNR = re.compile(r"^([A-Za-z])(\d{2})[A-Za-z0-9]*$")
+_ISNR = re.compile(r"^([A-Za-z]\d{2}[A-Za-z0-9]*?)i(\d+)$", re.ASCII)
+_PRNR = re.compile(r"^([A-Za-z])(\d{2})[A-Za-z0-9]*$", re.ASCII)
+_USED = {"isnr", "prnr", "counvte", "proc", "prname", "intro", "finact", *REQUIRED}
+MAX_NAME = 120
+"""Longest proposal name (``prname``) read, in characters."""
 
 
 def _parse_row(cells: list[str], col: dict[str, int], *, source: str, row: int) -> DeuIssue:
@@ -240,15 +259,16 @@ def _parse_row(cells: list[str], col: dict[str, int], *, source: str, row: int) 
         if text == "" or text.upper() in ("NA", "NAN", "."):
             return None
         try:
-            value = float(text)
-        except ValueError:
+            value = parse_number(text, source=source, where=f"line {row}, column {name!r}")
+        except ScenarioError as exc:
             raise InputError(
-                f"{text!r} is not a number",
+                exc.problem,
                 source=source,
-                where=f"line {row}, column {name!r}",
-                fix=f"write a number from {lo:g} to {hi:g}, or leave the cell blank",
+                where=exc.where,
+                fix=f"write a number from {lo:g} to {hi:g} with the digits 0-9, or leave the cell blank",
             ) from None
-        if not np.isfinite(value) or not lo <= value <= hi:
+        assert value is not None
+        if not lo <= value <= hi:
             raise InputError(
                 f"{text} is outside {lo:g}-{hi:g}",
                 source=source,
@@ -258,19 +278,19 @@ def _parse_row(cells: list[str], col: dict[str, int], *, source: str, row: int) 
         return value
 
     isnr = cell("isnr")
-    m = _ISNR.match(isnr)
+    m = _ISNR.match(isnr) if len(isnr) <= 64 else None
     if not m:
         raise InputError(
-            f"{isnr!r} is not a DEU issue id",
+            f"{shown(isnr, 40)} is not a DEU issue id",
             source=source,
             where=f"line {row}, column 'isnr'",
             fix="write the proposal id and the issue number, e.g. d00032i1",
         )
     prnr = cell("prnr") or m.group(1)
-    pm = _PRNR.match(prnr)
+    pm = _PRNR.match(prnr) if len(prnr) <= 64 else None
     if not pm:
         raise InputError(
-            f"{prnr!r} is not a DEU proposal id",
+            f"{shown(prnr, 40)} is not a DEU proposal id",
             source=source,
             where=f"line {row}, column 'prnr'",
             fix="write a letter and five digits, e.g. d00032",
@@ -284,7 +304,7 @@ def _parse_row(cells: list[str], col: dict[str, int], *, source: str, row: int) 
         rule = "Unan"
     else:
         raise InputError(
-            f"{cell('counvte')!r} is not a Council voting rule",
+            f"{shown(cell('counvte'), 40)} is not a Council voting rule",
             source=source,
             where=f"line {row}, column 'counvte'",
             fix="write QMV or Unan",
@@ -301,10 +321,27 @@ def _parse_row(cells: list[str], col: dict[str, int], *, source: str, row: int) 
         positions[a] = x
         s = number(f"s{a}")
         saliences[a] = MISSING_SALIENCE if s is None else s
+    name = cell("prname")
+    if len(name) > MAX_NAME:
+        raise InputError(
+            f"the proposal name has {len(name)} characters, over the limit of {MAX_NAME}",
+            source=source,
+            where=f"line {row}, column 'prname'",
+            fix="shorten the name",
+        )
+    try:
+        check_text(name)
+    except ValueError as exc:
+        raise InputError(
+            f"the proposal name {exc}",
+            source=source,
+            where=f"line {row}, column 'prname'",
+            fix="use plain text",
+        ) from None
     return DeuIssue(
         isnr=isnr,
         proposal=m.group(1),
-        name=cell("prname"),
+        name=name,
         procedure=proc,
         voting_rule=rule,
         year=year,
@@ -321,7 +358,7 @@ def _parse_row(cells: list[str], col: dict[str, int], *, source: str, row: int) 
 def _repair_date(text: str) -> date | None:
     """Read a DEU date (``dd-mm-yy``, or the spreadsheet-mangled ``YYYY-MM-DD``); None if unreadable."""
     parts = text.split("-")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+    if len(parts) != 3 or not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
         return None
     if len(parts[0]) == 4:  # mangled: YYYY = 19dd/20dd holds the day, DD holds the year
         day, month, yy = int(parts[0][2:]), int(parts[1]), int(parts[2])
