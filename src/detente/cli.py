@@ -204,15 +204,20 @@ def validate(file: Annotated[Path, typer.Argument(help="Scenario file to check."
         console.print(f"warning: {warning}", markup=False, soft_wrap=True)
 
 
-def _warnings(s: Scenario) -> list[str]:
-    out = []
+def _warnings(s: Scenario, shown: int = 5) -> list[str]:
+    """Warnings about a valid scenario: at most ``shown`` of each kind, then a count of the rest."""
     with_stance = {st.actor for st in s.stances}
-    out += [f"actor {a.id!r} has no stances" for a in s.actors if a.id not in with_stance]
-    out += [
+    idle = [f"actor {a.id!r} has no stances" for a in s.actors if a.id not in with_stance]
+    bare = [
         f"the estimate of {st.actor} on {st.issue} gives no rationale in 'note'"
         for st in s.estimates()
         if not st.note.strip()
     ]
+    out = []
+    for kind, items in (("actors without stances", idle), ("estimates without a rationale", bare)):
+        out += items[:shown]
+        if len(items) > shown:
+            out.append(f"... and {len(items) - shown} more {kind} ({len(items)} in all)")
     return out
 
 

@@ -21,11 +21,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from detente._random import spawn
 from detente._types import SeedLike
-from detente.errors import ParameterError
+from detente.errors import ModelError, ParameterError
 from detente.models.result import Forecast, IssueForecast, Round, Status
 from detente.scenario import IssueData, Scenario
 
-__all__ = ["ForecastModel", "IssueByIssueModel", "ModelTags", "OnRound", "ParameterInfo"]
+__all__ = ["ForecastModel", "IssueByIssueModel", "ModelLimits", "ModelTags", "OnRound", "ParameterInfo"]
 
 OnRound = Callable[[Round], None]
 """Callback a caller may pass to watch a dynamic model's rounds as they are computed."""
@@ -57,6 +57,23 @@ class ModelTags:
 
 
 @dataclass(frozen=True)
+class ModelLimits:
+    """The largest scenario a model accepts; larger ones are refused before any array is allocated.
+
+    Attributes
+    ----------
+    max_actors : int
+        Most actors in the scenario (each issue's actors, for one-dimensional models).
+    why : str
+        What grows with size (time, memory), with a measured figure at the limit; shown in the
+        refusal and in ``docs/reliability.md``.
+    """
+
+    max_actors: int = 5_000
+    why: str = "the limit of every scenario"
+
+
+@dataclass(frozen=True)
 class ParameterInfo:
     """One parameter of a model, for listings (``detente models``) and validation tests."""
 
@@ -78,6 +95,7 @@ class ForecastModel(BaseModel):
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     tags: ClassVar[ModelTags] = ModelTags()
+    limits: ClassVar[ModelLimits] = ModelLimits()
 
     def __init__(self, **params: Any) -> None:
         try:
@@ -116,6 +134,18 @@ class ForecastModel(BaseModel):
                 yield pname, value
 
     # --- the verb ---------------------------------------------------------------------------
+
+    def check_limits(self, scenario: Scenario) -> None:
+        """Refuse, with a one-line :class:`~detente.errors.ModelError`, a scenario over :attr:`limits`."""
+        n, cap = len(scenario.actors), self.limits.max_actors
+        if n > cap:
+            raise ModelError(
+                f"the {self.name} model handles at most {cap:,} actors and this scenario has {n:,} "
+                f"({self.limits.why})",
+                where=f"model {self.name}",
+                fix="leave out or merge minor actors, or use a model that handles more "
+                "(compromise, median, dominant and nash take up to 5,000)",
+            )
 
     def forecast(
         self, scenario: Scenario, *, seed: SeedLike = None, on_round: OnRound | None = None
@@ -162,6 +192,7 @@ class IssueByIssueModel(ForecastModel):
         self, scenario: Scenario, *, seed: SeedLike = None, on_round: OnRound | None = None
     ) -> Forecast:
         """Forecast each issue with :meth:`_forecast_issue` (see :meth:`ForecastModel.forecast`)."""
+        self.check_limits(scenario)
         out = []
         for issue_id in scenario.issue_ids:
             data = scenario.issue_data(issue_id)

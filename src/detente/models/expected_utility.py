@@ -61,7 +61,7 @@ from detente.errors import ModelError
 from detente.experiments.run import run_replicates
 from detente.models import _eu_kernel as kernel
 from detente.models._weights import influence_weights
-from detente.models.base import ForecastModel, ModelTags, OnRound
+from detente.models.base import ForecastModel, ModelLimits, ModelTags, OnRound
 from detente.models.result import Challenge, Forecast, IssueForecast, Round, Status
 from detente.scenario import Scenario
 
@@ -117,6 +117,10 @@ class ExpectedUtility(ForecastModel):
         "Bueno de Mesquita's expected-utility model (Scholz et al. 2011): challenges and offers by round"
     )
     tags: ClassVar[ModelTags] = ModelTags(produces_rounds=True, reference=_REFERENCE)
+    limits: ClassVar[ModelLimits] = ModelLimits(
+        max_actors=1_000,
+        why="each round weighs every challenge against every third actor: time grows with actors cubed",
+    )
 
     rounds: int = Field(
         default=10, ge=1, le=10_000, description="Number of rounds (the run may stop earlier with tolerance)."
@@ -200,6 +204,7 @@ class ExpectedUtility(ForecastModel):
 
         The seed is not used: the model is deterministic (see :class:`ExpectedUtilityMC`).
         """
+        self.check_limits(scenario)
         settings = self.settings()
         inputs = [_IssueInput.from_scenario(scenario, i, self.name) for i in scenario.issue_ids]
         runs = [
@@ -297,6 +302,11 @@ class ExpectedUtilityMC(ExpectedUtility):
         "expected-utility model with noisy inputs and random tie-breaking: a forecast distribution"
     )
     tags: ClassVar[ModelTags] = ModelTags(stochastic=True, produces_rounds=True, reference=_REFERENCE)
+    limits: ClassVar[ModelLimits] = ModelLimits(
+        max_actors=300,
+        why="it plays the expected-utility rounds once per run (100 by default): time grows with actors "
+        "cubed times runs",
+    )
 
     runs: int = Field(default=100, ge=1, le=100_000, description="Number of Monte Carlo replicates.")
     position_sd: float = Field(
@@ -321,6 +331,7 @@ class ExpectedUtilityMC(ExpectedUtility):
         self, scenario: Scenario, *, seed: SeedLike = None, on_round: OnRound | None = None
     ) -> Forecast:
         """Run the replicates and summarise them (see the class docstring)."""
+        self.check_limits(scenario)
         for issue_id in scenario.issue_ids:  # a clear error up front, before any worker starts
             influence_weights(scenario.issue_data(issue_id), self.name)
         func = partial(_mc_replicate, self, scenario)

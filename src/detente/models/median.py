@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from detente.models._weights import influence_weights
-from detente.models.base import IssueByIssueModel, ModelTags
+from detente.models.base import IssueByIssueModel, ModelLimits, ModelTags
 from detente.scenario import IssueData
 
 __all__ = ["CondorcetMedian", "WeightedMedian", "weighted_median"]
@@ -87,6 +87,9 @@ class CondorcetMedian(IssueByIssueModel):
     summary: ClassVar[str] = "held position that wins every pairwise weighted majority vote"
     tags: ClassVar[ModelTags] = ModelTags(
         reference="Condorcet (1785); Black (1958), The Theory of Committees and Elections"
+    )
+    limits: ClassVar[ModelLimits] = ModelLimits(
+        max_actors=2_000, why="it compares every pair of positions: memory grows with actors squared"
     )
 
     def _forecast_issue(

@@ -35,7 +35,7 @@ from detente._random import spawn
 from detente._types import SeedLike
 from detente.errors import ModelError
 from detente.models._smp_kernel import SMPOptions, SMPRun, run_smp
-from detente.models.base import ForecastModel, ModelTags, OnRound
+from detente.models.base import ForecastModel, ModelLimits, ModelTags, OnRound
 from detente.models.result import Challenge, Forecast, IssueForecast, Round, Status
 from detente.scenario import Scenario
 
@@ -118,6 +118,11 @@ class SMP(ForecastModel):
         joint_issues=True,
         reference="Wise et al., KAPSARC Toolkit for Behavioral Analysis (KTAB), SMP; docs/smp.md",
     )
+    limits: ClassVar[ModelLimits] = ModelLimits(
+        max_actors=640,
+        why="each turn weighs every challenge against every third actor: time grows with actors cubed "
+        "and each state keeps actors-by-actors arrays",
+    )
 
     voting_rule: VotingRule = Field(
         "Prop", description="utility difference -> vote: Prop, Binary, PropBin, PropCbc, Cubic, ASymProsp"
@@ -189,6 +194,7 @@ class SMP(ForecastModel):
 
     def run(self, scenario: Scenario, *, seed: SeedLike = None, on_round: OnRound | None = None) -> SMPRun:
         """Run the model and return the kernel's full record (all states and turns, unit scale)."""
+        self.check_limits(scenario)
         x, sal, cap = smp_inputs(scenario, self.salience_scale)
         n = len(cap)
         acc = None if self.accommodation == 1.0 else self.accommodation * np.eye(n)

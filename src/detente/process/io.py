@@ -13,7 +13,7 @@ True
 ...     loads_process(bad, source="bad.yaml")
 ... except Exception as exc:
 ...     print(exc)
-bad.yaml: line 3, horizon: Input should be greater than or equal to 1 (got -1). Fix: use a number >= 1
+bad.yaml: line 3, horizon: Input should be at least 1 (got -1). Fix: use a number >= 1
 """
 
 from __future__ import annotations

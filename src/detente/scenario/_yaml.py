@@ -19,6 +19,7 @@ times faster than the pure-Python one); the two give the same results.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Any, ClassVar
@@ -106,11 +107,30 @@ def _construct_bool(loader: Any, node: yaml.ScalarNode) -> bool:
 _Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+_STR, _SEQ, _MAP = _TAG + "str", _TAG + "seq", _TAG + "map"
+_PLAIN = [(tag, regexp, set(first)) for tag, regexp, first in _CORE]
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolve_plain(value: str) -> str:
+    first = value[:1]
+    for tag, regexp, starts in _PLAIN:
+        if (first in starts or (first == "" and tag == _TAG + "null")) and regexp.match(value):
+            return tag
+    return _STR
+
+
 class _Loader(_Base):  # type: ignore[misc, valid-type]
     """libyaml's (or PyYAML's) parser with the core-schema resolver and strict constructors."""
 
     yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = _CoreResolver.yaml_implicit_resolvers
     yaml_constructors: ClassVar[dict[Any, Any]] = dict(yaml.SafeLoader.yaml_constructors)
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        """The YAML 1.2 core schema's tag for a node without an explicit one (no path resolvers)."""
+        if kind is yaml.ScalarNode:
+            return _resolve_plain(value) if implicit[0] else _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
 
 
 _Loader.yaml_constructors[_TAG + "int"] = _construct_int

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from detente.errors import ScenarioError
 from detente.scenario.io import parse_number, read_record_csv, read_text, scenario_from_data
-from detente.scenario.scenario import Scenario
+from detente.scenario.scenario import Scenario, check_size
 
 __all__ = [
     "COLUMN_SPELLINGS",
@@ -185,6 +185,7 @@ def read_ktab_text(text: str, *, source: str) -> Scenario:
     head = rows[0]
     n_actors = _int_field(head, 2, source, "line 1, field 3 (number of actors)")
     n_dims = _int_field(head, 3, source, "line 1, field 4 (number of dimensions)")
+    check_size(n_actors, n_dims, n_actors * n_dims, source=source)
     if n_actors < 1 or n_dims < 1:
         raise ScenarioError(
             "the numbers of actors and dimensions must be at least 1",
@@ -332,6 +333,7 @@ def read_bdm_text(
         raise ScenarioError(
             "the table has a header but no actor rows", source=source, fix="add one row per actor"
         )
+    check_size(len(body), 1, len(body), source=source)
     parsed = []
     taken: set[str] = set()
     for k, row in enumerate(body, start=2):

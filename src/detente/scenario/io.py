@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from detente.errors import ScenarioError
 from detente.scenario._errors import format_loc, scenario_error_from_validation, shown
 from detente.scenario._yaml import MAX_NUMBER_CHARS, load_yaml_with_lines
-from detente.scenario.scenario import Scenario
+from detente.scenario.scenario import Scenario, check_size
 
 __all__ = [
     "CSV_COLUMNS",
@@ -49,6 +49,7 @@ FORMAT_TAG = "detente-scenario/1"
 """Value of the ``format`` key that detente writes at the top of YAML and JSON scenario files."""
 
 OutputFormat = Literal["yaml", "json", "csv"]
+_LISTS = ("actors", "issues", "stances")
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -108,6 +109,7 @@ def scenario_from_data(
             fix="start the file with keys such as 'name:', 'actors:', 'issues:'",
         )
     data = dict(data)
+    check_size(*(len(v) if isinstance(v := data.get(k), list) else 0 for k in _LISTS), source=source)
     tag = data.pop("format", FORMAT_TAG)
     if tag != FORMAT_TAG:
         raise ScenarioError(
@@ -386,6 +388,8 @@ def read_record_csv(rows: list[list[str]], *, source: str) -> Scenario:
         raise ScenarioError(
             f"the column {twice!r} appears twice", source=source, where="row 1", fix="keep one of them"
         )
+    kinds = [v[header.index("record")].strip() if "record" in header and v else "" for v in rows[1:]]
+    check_size(*(kinds.count(k) for k in ("actor", "issue", "stance")), source=source)
     data: dict[str, Any] = {"sources": [], "actors": [], "issues": [], "stances": []}
     seen_scenario = False
     for rownum, values in enumerate(rows[1:], start=2):

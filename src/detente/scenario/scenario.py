@@ -10,13 +10,39 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from detente._types import ActorId, IssueId
+from detente.errors import ScenarioError
 from detente.scenario._errors import LocatedValueError
 from detente.scenario._fields import Name, Text
 from detente.scenario.actor import Actor
 from detente.scenario.issue import Issue
 from detente.scenario.stance import Source, Stance
 
-__all__ = ["IssueData", "Scenario"]
+__all__ = ["MAX_ACTORS", "MAX_ISSUES", "MAX_STANCES", "IssueData", "Scenario", "check_size"]
+
+MAX_ACTORS = 5_000
+"""Most actors a scenario may have (each model may accept fewer: ``detente models``)."""
+MAX_ISSUES = 500
+"""Most issues (dimensions) a scenario may have."""
+MAX_STANCES = 100_000
+"""Most stances a scenario may have."""
+
+
+def check_size(n_actors: int, n_issues: int, n_stances: int, *, source: str | None = None) -> None:
+    """Refuse a scenario over :data:`MAX_ACTORS`, :data:`MAX_ISSUES` or :data:`MAX_STANCES`.
+
+    Readers call this as soon as they know the counts, before building anything from them.
+    """
+    for count, cap, what in (
+        (n_actors, MAX_ACTORS, "actors"),
+        (n_issues, MAX_ISSUES, "issues"),
+        (n_stances, MAX_STANCES, "stances"),
+    ):
+        if count > cap:
+            raise ScenarioError(
+                f"the scenario has {count:,} {what}, over detente's limit of {cap:,}",
+                source=source,
+                fix=f"split the scenario or leave out minor {what} (docs/reliability.md lists the limits)",
+            )
 
 
 @dataclass(frozen=True)
@@ -79,9 +105,11 @@ class Scenario(BaseModel):
         default="", description="What the scenario is about; date and context.", strict=True
     )
     sources: tuple[Source, ...] = Field(default=(), description="Documents the stances cite.")
-    actors: tuple[Actor, ...] = Field(min_length=1, description="The actors.")
-    issues: tuple[Issue, ...] = Field(min_length=1, description="The issues.")
-    stances: tuple[Stance, ...] = Field(min_length=1, description="Actors' stances on issues.")
+    actors: tuple[Actor, ...] = Field(min_length=1, max_length=MAX_ACTORS, description="The actors.")
+    issues: tuple[Issue, ...] = Field(min_length=1, max_length=MAX_ISSUES, description="The issues.")
+    stances: tuple[Stance, ...] = Field(
+        min_length=1, max_length=MAX_STANCES, description="Actors' stances on issues."
+    )
 
     @model_validator(mode="after")
     def _cross_check(self) -> Scenario:
