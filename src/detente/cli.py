@@ -163,10 +163,23 @@ def show(scenario: ScenarioArg = None) -> None:
         ],
         title="Issues",
     )
+    rows = [
+        {**r, "quote or rationale": f"\u201c{r['quote']}\u201d" if r["quote"] else r["note"]}
+        for r in stance_rows(s)
+    ]
     print_rows(
-        stance_rows(s),
-        title="Stances",
-        columns=["actor", "issue", "position", "salience", "uncertainty", "basis", "source", "note"],
+        rows,
+        title="Stances (sourced: the source's words; estimate: the analyst's rationale)",
+        columns=[
+            "actor",
+            "issue",
+            "position",
+            "salience",
+            "uncertainty",
+            "basis",
+            "source",
+            "quote or rationale",
+        ],
     )
     if s.sources:
         print_rows(
@@ -284,7 +297,11 @@ def run(
         chosen = [get_model(m) for m in model] if model else [cls() for cls in ALL_MODELS]
         with console.status("forecasting") as status:
             comparison = compare_models(
-                s, chosen, seed=seed, on_model=lambda name: status.update(f"forecasting with {name}")
+                s,
+                chosen,
+                seed=seed,
+                on_model=lambda name: status.update(f"forecasting with {name}"),
+                on_round=lambda name, r: status.update(f"forecasting with {name}: round {r.index} done"),
             )
         if not comparison.forecasts:
             reasons = "; ".join(f"{name}: {why}" for name, why in comparison.failures.items())
@@ -316,7 +333,7 @@ def forecast(
         str, typer.Option("--model", "-m", help="Model name (see `detente models`).")
     ] = "compromise",
     param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="Model parameter NAME=VALUE (repeatable).")
+        list[str] | None, typer.Option("--param", "-P", help="Model parameter NAME=VALUE (repeatable).")
     ] = None,
     seed: SeedOpt = 0,
     json_out: JsonOpt = None,
@@ -329,8 +346,12 @@ def forecast(
     with outputs([json_out], force=force) as files:
         s = load(scenario)
         m = get_model(model, **parse_params(param))
-        with console.status(f"forecasting with {m.name}"):
-            f = m.forecast(s, seed=seed)
+        with console.status(f"forecasting with {m.name}") as status:
+            f = m.forecast(
+                s,
+                seed=seed,
+                on_round=lambda r: status.update(f"forecasting with {m.name}: round {r.index} done"),
+            )
         rounds = rounds_table(s, f)
         if rounds:
             print_rows(rounds, title=f"{m.name}: rounds")

@@ -318,7 +318,7 @@ def test_cli_parameters_and_errors(tmp_path):
             "ktab-3dim",
             "-m",
             "smp",
-            "-p",
+            "-P",
             "state_transitions=Stochastic",
             "--seed",
             "3",
@@ -337,7 +337,7 @@ def test_cli_parameters_and_errors(tmp_path):
             "ktab-3dim",
             "-m",
             "smp",
-            "-p",
+            "-P",
             "state_transitions=Stochastic",
             "--seed",
             "3",
@@ -347,7 +347,7 @@ def test_cli_parameters_and_errors(tmp_path):
         ],
     )
     assert res.exit_code == 0 and out.read_text() == first
-    res = runner.invoke(app, ["forecast", "ktab-3dim", "-m", "smp", "-p", "voting_rule=Majority"])
+    res = runner.invoke(app, ["forecast", "ktab-3dim", "-m", "smp", "-P", "voting_rule=Majority"])
     assert res.exit_code == 2
     assert "voting_rule" in res.output and "Traceback" not in res.output
 

@@ -188,7 +188,9 @@ def coalition(
         int,
         typer.Option("--permutations", min=2, help="Orderings for sampled Shapley values (over 10 actors)."),
     ] = 200,
-    jobs: Annotated[int, typer.Option("--jobs", help="Worker processes for sampled Shapley values.")] = 1,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Worker processes for sampled Shapley values.")
+    ] = 1,
     seed: SeedOpt = 0,
     json_out: JsonOpt = None,
     force: ForceOpt = False,

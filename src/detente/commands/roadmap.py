@@ -48,7 +48,22 @@ class _SubcommandFirst(TyperGroup):
             super().parse_args(ctx, [])
             ctx._protected_args, ctx.args = args[:1], args[1:]
             return ctx.args
+        if args and not args[0].startswith("-") and _mistyped(args[0], list(self.commands)):
+            guess = _mistyped(args[0], list(self.commands))
+            ctx.fail(f"{args[0]!r} is neither a subcommand nor a scenario. Did you mean {guess!r}?")
         return super().parse_args(ctx, args)
+
+
+def _mistyped(word: str, commands: list[str]) -> str | None:
+    """The subcommand ``word`` looks like a typo of, unless it names a scenario or a file."""
+    from difflib import get_close_matches
+
+    from detente.scenarios import list_scenarios
+
+    if word in list_scenarios() or Path(word).exists():
+        return None
+    match = get_close_matches(word, commands, n=1, cutoff=0.7)
+    return match[0] if match else None
 
 
 app = typer.Typer(

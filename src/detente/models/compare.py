@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from pydantic import BaseModel, ConfigDict
 
@@ -10,7 +11,7 @@ from detente._random import child_sequence
 from detente._types import SeedLike
 from detente.errors import ModelError
 from detente.models.base import ForecastModel
-from detente.models.result import Forecast
+from detente.models.result import Forecast, Round
 from detente.scenario import Scenario
 
 __all__ = ["Comparison", "compare_models"]
@@ -43,11 +44,13 @@ def compare_models(
     *,
     seed: SeedLike = None,
     on_model: Callable[[str], None] | None = None,
+    on_round: Callable[[str, Round], None] | None = None,
 ) -> Comparison:
     """Forecast ``scenario`` with each model; a model that raises :class:`ModelError` is recorded, not fatal.
 
     Each model gets its own random stream derived from ``seed`` and its name, so adding a model does
-    not change the others' forecasts. ``on_model(name)`` is called before each model runs.
+    not change the others' forecasts. ``on_model(name)`` is called before each model runs, and
+    ``on_round(name, round)`` after each round of a dynamic model (for progress displays).
     """
     forecasts, failures = [], {}
     for model in models:
@@ -55,7 +58,8 @@ def compare_models(
             on_model(model.name)
         model_seed = child_sequence(seed, "model", model.name) if seed is not None else None
         try:
-            f = model.forecast(scenario, seed=model_seed)
+            watch = None if on_round is None else partial(on_round, model.name)
+            f = model.forecast(scenario, seed=model_seed, on_round=watch)
         except ModelError as exc:
             failures[model.name] = exc.message
             continue
