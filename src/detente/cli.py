@@ -271,6 +271,7 @@ def models() -> None:
             print_rows(rows)
         if cls.tags.reference:
             console.print(f"  reference: {cls.tags.reference}", markup=False)
+        console.print(f"  limit: {cls.limits.max_actors:,} actors ({cls.limits.why})", markup=False)
 
 
 @app.command()

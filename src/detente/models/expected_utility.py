@@ -118,7 +118,7 @@ class ExpectedUtility(ForecastModel):
     )
     tags: ClassVar[ModelTags] = ModelTags(produces_rounds=True, reference=_REFERENCE)
     limits: ClassVar[ModelLimits] = ModelLimits(
-        max_actors=1_000,
+        max_actors=500,
         why="each round weighs every challenge against every third actor: time grows with actors cubed",
     )
 
@@ -303,7 +303,7 @@ class ExpectedUtilityMC(ExpectedUtility):
     )
     tags: ClassVar[ModelTags] = ModelTags(stochastic=True, produces_rounds=True, reference=_REFERENCE)
     limits: ClassVar[ModelLimits] = ModelLimits(
-        max_actors=300,
+        max_actors=150,
         why="it plays the expected-utility rounds once per run (100 by default): time grows with actors "
         "cubed times runs",
     )
