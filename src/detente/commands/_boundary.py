@@ -69,6 +69,9 @@ def guarded(run: Callable[[], Any], argv: list[str]) -> int:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:  # not the main thread (e.g. a test runner's worker thread)
         previous = None
+    from detente.commands._common import INPUT
+
+    INPUT.clear()
     caught: list[warnings.WarningMessage] = []
     try:
         with warnings.catch_warnings(record=True) as caught_now:
@@ -84,7 +87,9 @@ def guarded(run: Callable[[], Any], argv: list[str]) -> int:
             _show_warnings(caught)
         return code
     except DetenteError as exc:
-        _say(f"error: {exc.message}")
+        from detente.commands._common import INPUT
+
+        _say(f"error: {exc.located(INPUT[0]).message if INPUT else exc.message}")
         return exc.exit_code
     except typer.TyperException as exc:  # click's usage errors (unknown option, bad value, ...)
         if type(exc).__name__ == "NoArgsIsHelpError":  # a group called without a command: its help

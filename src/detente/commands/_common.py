@@ -50,8 +50,13 @@ ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite output files 
 JsonOpt = Annotated[Path | None, typer.Option("--json", help="Also write the result as JSON to this file.")]
 
 
+INPUT: list[str] = []
+"""The scenario the running command loaded (file or embedded name): errors without a file name it."""
+
+
 def load(name_or_path: str | None) -> Scenario:
     """Load the scenario named on the command line (embedded name or file path; None = default)."""
+    INPUT[:] = [name_or_path or DEFAULT_SCENARIO]
     return resolve_scenario(name_or_path)
 
 

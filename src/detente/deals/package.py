@@ -163,6 +163,23 @@ class Package(BaseModel):
             )
         return np.array([pos[i] for i in scenario.issue_ids], dtype=float)
 
+    def check(self, scenario: Scenario, *, source: str | None = None) -> np.ndarray:
+        """Check the package against ``scenario`` (issues, actors of its rule); return the vector."""
+        x = self.vector(scenario, source=source)
+        rule = self.decision_rule
+        named = list(rule.veto_players)
+        if isinstance(rule, WeightedMajority) and rule.weights is not None:
+            named += list(rule.weights)
+        unknown = [a for a in named if a not in scenario.actor_ids]
+        if unknown:
+            raise InputError(
+                f"package {self.id!r}'s rule names {unknown[0]!r}, which scenario {scenario.name!r} lacks",
+                source=source,
+                where=f"packages.{self.id}.rule",
+                fix=f"use the scenario's actors: {', '.join(scenario.actor_ids)}",
+            )
+        return x
+
     @classmethod
     def from_vector(
         cls, scenario: Scenario, x: np.ndarray, *, id: str, name: str, description: str = ""
@@ -334,5 +351,14 @@ def resolve_package(scenario: Scenario, name_or_path: str | None) -> tuple[Packa
         )
     loaded = load_packages(path)
     package = loaded.package(pid) if pid else loaded.packages[0]
-    package.vector(scenario, source=str(path))
+    package.check(scenario, source=str(path))
+    for k, c in enumerate(loaded.coalitions):
+        unknown = [a for a in c.members if a not in scenario.actor_ids]
+        if unknown:
+            raise InputError(
+                f"coalition {c.id!r} names {unknown[0]!r}, which scenario {scenario.name!r} lacks",
+                source=str(path),
+                where=f"coalitions[{k}].members",
+                fix=f"use the scenario's actors: {', '.join(scenario.actor_ids)}",
+            )
     return package, loaded

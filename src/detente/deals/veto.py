@@ -77,7 +77,9 @@ class WeightedMajority(BaseModel):
 
     kind: Literal["weighted_majority"] = "weighted_majority"
     threshold: float = Field(default=0.5, gt=0.0, le=1.0, description="Share of weight needed, in (0, 1].")
-    weights: dict[str, float] | None = Field(default=None, description="Voting weights; default capability.")
+    weights: dict[str, Annotated[float, Field(ge=0.0, le=1e15, allow_inf_nan=False)]] | None = Field(
+        default=None, description="Voting weights (0 to 1e15); default capability."
+    )
     veto_players: tuple[str, ...] = Field(default=(), description="Actors whose consent is also required.")
 
     def describe(self) -> str:
