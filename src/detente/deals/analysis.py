@@ -37,10 +37,72 @@ from detente.deals.exchange import ExchangeResult, exchange
 from detente.deals.package import Coalition, Package, PackageFile, packages_for
 from detente.deals.utility import Preferences, status_quo_package
 from detente.deals.veto import Unanimity, Verdict, judge, veto_indices
+from detente.errors import ModelError
 from detente.models.base import ForecastModel
 from detente.scenario import Scenario
 
-__all__ = ["CoalitionAnalysis", "DealAnalysis", "analyse_coalitions", "analyse_package", "packages_for"]
+__all__ = [
+    "MAX_COALITION_ACTORS",
+    "MAX_DYNAMIC_FORECASTS",
+    "MAX_PACKAGE_ACTORS",
+    "CoalitionAnalysis",
+    "DealAnalysis",
+    "analyse_coalitions",
+    "analyse_package",
+    "packages_for",
+]
+
+MAX_PACKAGE_ACTORS = 50
+"""Most actors :func:`analyse_package` accepts: its bargaining solutions and amendment have one
+constraint per actor, and Stokman's exchange weighs every pair of actors on every pair of issues
+(about 8 s at 50 actors on a 2-core machine; docs/reliability.md)."""
+
+MAX_COALITION_ACTORS = 100
+"""Most actors :func:`analyse_coalitions` accepts (sampled Shapley values run the model
+``permutations x actors`` times)."""
+
+MAX_DYNAMIC_FORECASTS = 2_000
+"""Most runs of a dynamic or Monte Carlo model (SMP, expected utility) one coalition analysis may make."""
+
+
+def _check_package_size(scenario: Scenario) -> None:
+    n = len(scenario.actors)
+    if n > MAX_PACKAGE_ACTORS:
+        raise ModelError(
+            f"package analysis handles at most {MAX_PACKAGE_ACTORS} actors and this scenario has {n:,} "
+            "(its bargaining solutions have a constraint per actor, and the exchange model weighs every "
+            "pair of actors on every pair of issues)",
+            where="deal",
+            fix="analyse the package among the main actors: leave out or merge minor ones",
+        )
+
+
+def coalition_forecasts(n_actors: int, *, exact_limit: int = 10, n_permutations: int = 200) -> int:
+    """How many forecasts :func:`analyse_coalitions` makes for ``n_actors`` (Shapley values and removals)."""
+    shapley_runs = 2**n_actors if n_actors <= exact_limit else n_permutations * n_actors + 1
+    return shapley_runs + 2 * n_actors
+
+
+def _check_coalition_size(
+    scenario: Scenario, model: ForecastModel, *, exact_limit: int, n_permutations: int
+) -> None:
+    n = len(scenario.actors)
+    if n > MAX_COALITION_ACTORS:
+        raise ModelError(
+            f"coalition analysis handles at most {MAX_COALITION_ACTORS} actors and this scenario has {n:,} "
+            "(it forecasts the scenario once for every actor in every sampled ordering)",
+            where="coalition",
+            fix="analyse coalitions among the main actors: leave out or merge minor ones",
+        )
+    runs = coalition_forecasts(n, exact_limit=exact_limit, n_permutations=n_permutations)
+    dynamic = model.tags.produces_rounds or model.tags.stochastic
+    if dynamic and runs > MAX_DYNAMIC_FORECASTS:
+        raise ModelError(
+            f"coalition analysis with the {model.name} model would run it {runs:,} times "
+            f"(at most {MAX_DYNAMIC_FORECASTS:,} for a dynamic or Monte Carlo model)",
+            where="coalition",
+            fix="use a static model (compromise, median, nash), or fewer orderings with --permutations",
+        )
 
 
 @dataclass(frozen=True)
@@ -114,7 +176,11 @@ def analyse_package(
     norm: Norm = "l1",
     seed: SeedLike = 0,
 ) -> DealAnalysis:
-    """Judge ``package`` against the status quo and compare it with the bargaining solutions."""
+    """Judge ``package`` against the status quo and compare it with the bargaining solutions.
+
+    Scenarios of more than :data:`MAX_PACKAGE_ACTORS` actors are refused (:class:`ModelError`).
+    """
+    _check_package_size(scenario)
     prefs = Preferences.from_scenario(scenario, exponent=exponent)
     reference = status_quo_package(scenario)
     x = package.vector(scenario)
@@ -184,8 +250,11 @@ def analyse_coalitions(
 
     ``coalitions`` defaults to those of the shipped package file that fits the scenario (for Korea,
     the four-party coalition). With a ``target``, the best coalition of each size from 1 to
-    ``max_size`` (default ``n_actors - 1``, at most 5) is found.
+    ``max_size`` (default ``n_actors - 1``, at most 5) is found. Scenarios over
+    :data:`MAX_COALITION_ACTORS` actors, and dynamic models asked to run more than
+    :data:`MAX_DYNAMIC_FORECASTS` times, are refused (:class:`ModelError`).
     """
+    _check_coalition_size(scenario, model, exact_limit=exact_limit, n_permutations=n_permutations)
     sh = shapley(
         model,
         scenario,

@@ -288,7 +288,7 @@ def loads_packages(
         return PackageFile.model_validate(data)
     except ValidationError as exc:
         raise scenario_error_from_validation(
-            exc, source=source, data=data, lines=lines, model=PackageFile
+            exc, source=source, data=data, lines=lines, model=PackageFile, guide="docs/deals.md"
         ) from None
 
 

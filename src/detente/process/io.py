@@ -63,7 +63,7 @@ def loads_process(text: str, *, source: str = "<string>", scenario: Scenario | N
         process = Process.model_validate(data)
     except ValidationError as exc:
         raise scenario_error_from_validation(
-            exc, source=source, data=data, lines=lines, model=Process
+            exc, source=source, data=data, lines=lines, model=Process, guide="docs/process.md"
         ) from None
     if scenario is not None:
         check_process(process, scenario, source=source, lines=lines)

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from detente.scenario._errors import LocatedValueError
 from detente.scenario._fields import Identifier, Name, Text
 from detente.scenario.stance import Source
 
@@ -320,9 +321,20 @@ class Policy(Provenance):
         allowed = set(Perception.model_fields) - set(Provenance.model_fields)
         bad = sorted(set(self.perception) - allowed)
         if bad:
-            raise ValueError(
-                f"unknown perception setting {bad[0]!r}; use one of: {', '.join(sorted(allowed))}"
+            raise LocatedValueError(
+                f"unknown perception setting {bad[0]!r}; use one of: {', '.join(sorted(allowed))}",
+                ("perception", bad[0]),
             )
+        base = {"false_alarm": 0.0, "miss": 0.0}
+        for key, value in self.perception.items():
+            try:
+                Perception.model_validate({**base, key: value})
+            except ValidationError as exc:
+                err = exc.errors(include_url=False)[0]
+                raise LocatedValueError(
+                    f"{err['msg']} (got {value!r}); see docs/process.md for the perception settings",
+                    ("perception", key),
+                ) from None
         return self
 
     def strategy_for(self, actor: str) -> StrategyChoice:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from markupsafe import Markup
 
-from detente.deals.analysis import DealAnalysis, analyse_coalitions, analyse_package
+from detente.deals.analysis import MAX_PACKAGE_ACTORS, DealAnalysis, analyse_coalitions, analyse_package
 from detente.deals.bargain import issue_pair_grid, pareto_mask
 from detente.deals.coalition import Effect, align_effect
 from detente.deals.package import PackageFile, packages_for
@@ -42,7 +42,7 @@ def deal_sections(scenario: Scenario, *, seed: int = 0) -> list[Section]:
     """Package and coalition sections for ``scenario`` ([] when neither applies)."""
     out: list[Section] = []
     book = packages_for(scenario)
-    if book is not None:
+    if book is not None and len(scenario.actors) <= MAX_PACKAGE_ACTORS:
         out.append(_package_section(scenario, book, seed))
     if len(scenario.actors) <= MAX_COALITION_ACTORS:
         out.append(_coalition_section(scenario, book, seed))

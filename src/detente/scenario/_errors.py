@@ -116,9 +116,7 @@ def _fix_for(err: dict[str, Any]) -> str:
         return "write a mapping of field: value"
     if kind in {"tuple_type", "list_type"}:
         return "write a list"
-    if kind == "value_error":
-        return ""
-    return "see docs/scenario-format.md"
+    return ""
 
 
 def _model_at(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -185,11 +183,13 @@ def scenario_error_from_validation(
     data: Any = None,
     lines: dict[tuple[Any, ...], int] | None = None,
     model: type[BaseModel] | None = None,
+    guide: str = "docs/scenario-format.md",
 ) -> ScenarioError:
     """The most telling problem of a pydantic ``ValidationError`` as a one-line :class:`ScenarioError`.
 
     ``lines`` maps a location path to a 1-based line number in the source file, when known.
-    ``model`` is the class that was validated (used to suggest the intended spelling of a key).
+    ``model`` is the class that was validated (used to suggest the intended spelling of a key);
+    ``guide`` is the document a message without a specific fix points to.
     """
     errors = exc.errors(include_url=False)
     err = _pick(errors)
@@ -236,4 +236,4 @@ def scenario_error_from_validation(
             msg = f"Input should be at least {_num(ctx['ge'])}"
         value = err["input"]
         msg = f"{msg} (got {_num(value)})" if isinstance(value, float) else f"{msg} (got {shown(value)})"
-    return ScenarioError(msg, source=source, where=where, fix=fix or None)
+    return ScenarioError(msg, source=source, where=where, fix=fix or f"see {guide}")

@@ -30,7 +30,9 @@ class Units(BaseModel):
     @model_validator(mode="after")
     def _distinct_ends(self) -> Units:
         if self.at_0 == self.at_100:
-            raise ValueError("at_0 and at_100 must differ")
+            raise ValueError(
+                "at_0 and at_100 are equal; give the natural values at positions 0 and 100, which must differ"
+            )
         return self
 
     def to_natural(self, position: float) -> float:

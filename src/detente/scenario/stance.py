@@ -44,14 +44,14 @@ class Uncertainty(BaseModel):
     def _one_kind(self) -> Uncertainty:
         has_range = self.low is not None or self.high is not None
         if self.sd is not None and has_range:
-            raise ValueError("give either sd or a range (low, high), not both")
+            raise ValueError("both sd and a range are given; keep either sd or low and high")
         if self.sd is None and not has_range:
-            raise ValueError("give sd, or low and high")
+            raise ValueError("the uncertainty is empty; give sd, or low and high (0-100)")
         if has_range:
             if self.low is None or self.high is None:
-                raise ValueError("a range needs both low and high")
+                raise ValueError("a range needs both low and high; add the missing end")
             if self.low > self.high:
-                raise ValueError(f"low ({self.low}) must not exceed high ({self.high})")
+                raise ValueError(f"low ({self.low}) exceeds high ({self.high}); swap them")
         return self
 
     def standard_deviation(self) -> float:
