@@ -271,7 +271,11 @@ def models() -> None:
             print_rows(rows)
         if cls.tags.reference:
             console.print(f"  reference: {cls.tags.reference}", markup=False)
-        console.print(f"  limit: {cls.limits.max_actors:,} actors ({cls.limits.why})", markup=False)
+        console.print(
+            f"  limits: {cls.limits.max_actors:,} actors, {cls.limits.max_issues:,} issues "
+            f"({cls.limits.why})",
+            markup=False,
+        )
 
 
 @app.command()

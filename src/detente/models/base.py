@@ -63,14 +63,38 @@ class ModelLimits:
     Attributes
     ----------
     max_actors : int
-        Most actors in the scenario (each issue's actors, for one-dimensional models).
+        Most actors in the scenario.
+    max_issues : int
+        Most issues (dimensions) in the scenario.
+    max_work : float or None
+        Most ``actors ** work_exponent * issues``: for models whose cost per issue grows as a power
+        of the number of actors, a budget that many issues of few actors or few issues of many
+        actors both fit.
+    work_exponent : int
+        The power of the number of actors in ``max_work``.
     why : str
-        What grows with size (time, memory), with a measured figure at the limit; shown in the
-        refusal and in ``docs/reliability.md``.
+        What grows with size (time, memory); shown in the refusal and in ``docs/reliability.md``.
     """
 
     max_actors: int = 5_000
+    max_issues: int = 500
+    max_work: float | None = None
+    work_exponent: int = 1
     why: str = "the limit of every scenario"
+
+    def problem(self, n_actors: int, n_issues: int) -> str | None:
+        """What is over the limits for a scenario of this size, or None."""
+        if n_actors > self.max_actors:
+            return f"handles at most {self.max_actors:,} actors and this scenario has {n_actors:,}"
+        if n_issues > self.max_issues:
+            return f"handles at most {self.max_issues:,} issues and this scenario has {n_issues:,}"
+        if self.max_work is not None and n_actors**self.work_exponent * n_issues > self.max_work:
+            most = int(self.max_work // n_actors**self.work_exponent)
+            return (
+                f"handles at most {most:,} issues of {n_actors:,} actors (actors^{self.work_exponent} "
+                f"x issues <= {self.max_work:,.0f}) and this scenario has {n_issues:,}"
+            )
+        return None
 
 
 @dataclass(frozen=True)
@@ -137,14 +161,13 @@ class ForecastModel(BaseModel):
 
     def check_limits(self, scenario: Scenario) -> None:
         """Refuse, with a one-line :class:`~detente.errors.ModelError`, a scenario over :attr:`limits`."""
-        n, cap = len(scenario.actors), self.limits.max_actors
-        if n > cap:
+        problem = self.limits.problem(len(scenario.actors), len(scenario.issues))
+        if problem is not None:
             raise ModelError(
-                f"the {self.name} model handles at most {cap:,} actors and this scenario has {n:,} "
-                f"({self.limits.why})",
+                f"the {self.name} model {problem} ({self.limits.why})",
                 where=f"model {self.name}",
-                fix="leave out or merge minor actors, or use a model that handles more "
-                "(compromise, median, dominant and nash take up to 5,000)",
+                fix="leave out or merge minor actors or issues, or use a model that handles more "
+                "(compromise, median, dominant and nash take any scenario detente reads)",
             )
 
     def forecast(

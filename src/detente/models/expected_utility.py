@@ -119,7 +119,11 @@ class ExpectedUtility(ForecastModel):
     tags: ClassVar[ModelTags] = ModelTags(produces_rounds=True, reference=_REFERENCE)
     limits: ClassVar[ModelLimits] = ModelLimits(
         max_actors=500,
-        why="each round weighs every challenge against every third actor: time grows with actors cubed",
+        max_issues=50,
+        max_work=2.5e8,
+        work_exponent=3,
+        why="each round weighs every challenge against every third actor: time grows with actors cubed, "
+        "and the rounds of every issue are kept",
     )
 
     rounds: int = Field(
@@ -304,6 +308,9 @@ class ExpectedUtilityMC(ExpectedUtility):
     tags: ClassVar[ModelTags] = ModelTags(stochastic=True, produces_rounds=True, reference=_REFERENCE)
     limits: ClassVar[ModelLimits] = ModelLimits(
         max_actors=150,
+        max_issues=20,
+        max_work=6.75e6,
+        work_exponent=3,
         why="it plays the expected-utility rounds once per run (100 by default): time grows with actors "
         "cubed times runs",
     )
