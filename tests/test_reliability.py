@@ -340,3 +340,34 @@ def test_deu_reader_refuses_non_regular_files(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(InputError, match="not a regular file"):
         read_deu(fifo)
+
+
+@pytest.mark.slow
+def test_a_killed_run_never_leaves_a_partial_set_and_the_next_run_cleans_up(tmp_path):
+    import shutil
+    import signal
+    import time
+
+    exe = shutil.which("detente")
+    assert exe is not None
+    complete = subprocess.run(
+        [exe, "run", EC_CSV, "--out", str(tmp_path / "timed"), "--model", "compromise"],
+        capture_output=True,
+        check=True,
+    )
+    assert complete.returncode == 0
+    start = time.perf_counter()
+    subprocess.run([exe, "run", EC_CSV, "--out", str(tmp_path / "t2"), "--model", "compromise"], check=True)
+    whole = time.perf_counter() - start
+    for k in range(8):
+        out = tmp_path / f"k{k}"
+        cmd = [exe, "run", EC_CSV, "--out", str(out), "--model", "compromise", "--json", str(out / "r.json")]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(whole * (k + 1) / 9)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        written = {p.name for p in out.glob("*")} if out.exists() else set()
+        assert written & {"report.html", "r.json"} in (set(), {"report.html", "r.json"}), written
+        if not written & {"report.html"}:  # nothing placed: a re-run succeeds and leaves no temporary file
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert sorted(p.name for p in out.iterdir()) == ["r.json", "report.html"]
