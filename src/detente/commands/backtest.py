@@ -45,7 +45,7 @@ def _print_result(result: object, title: str) -> None:
     assert isinstance(result, BacktestResult)
     print_rows([s.row() for s in result.scores], title=title)
     for note in result.notes:
-        err_console.print(f"note: {note}", markup=False)
+        err_console.print(f"note: {note}", markup=False, soft_wrap=True)
 
 
 def _csv(rows: list[dict[str, object]]) -> str:
@@ -146,7 +146,7 @@ def case(
             )
     print_rows(rows, title=f"Backtest: {s.name} (seed {seed})")
     for note in result.notes:
-        err_console.print(f"note: {note}", markup=False)
+        err_console.print(f"note: {note}", markup=False, soft_wrap=True)
 
 
 @app.command("refit")

@@ -239,7 +239,7 @@ def coalition(
             title=f"Shapley values on the {m.name} forecast (points of the 0-100 scale)",
         )
         for note in result.notes:
-            console.print(f"note: {note}", markup=False)
+            console.print(f"note: {note}", markup=False, soft_wrap=True)
         effects = [*result.removals, *result.alignments]
         print_rows(
             [

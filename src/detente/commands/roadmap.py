@@ -235,7 +235,9 @@ def check(
             )
         if report["unsourced_blocks"]:
             err_console.print(
-                "note: no quote and no estimate for: " + ", ".join(report["unsourced_blocks"]), markup=False
+                "note: no quote and no estimate for: " + ", ".join(report["unsourced_blocks"]),
+                markup=False,
+                soft_wrap=True,
             )
         if json_out is not None:
             files.add(json_out, json_text(report))
