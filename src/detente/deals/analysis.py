@@ -43,6 +43,7 @@ from detente.scenario import Scenario
 
 __all__ = [
     "MAX_COALITION_ACTORS",
+    "MAX_COALITION_WORK",
     "MAX_DYNAMIC_FORECASTS",
     "MAX_PACKAGE_ACTORS",
     "CoalitionAnalysis",
@@ -63,6 +64,10 @@ MAX_COALITION_ACTORS = 100
 
 MAX_DYNAMIC_FORECASTS = 2_000
 """Most runs of a dynamic or Monte Carlo model (SMP, expected utility) one coalition analysis may make."""
+
+MAX_COALITION_WORK = 500_000
+"""Most issue forecasts (runs x issues) one coalition analysis may make with a static model (about
+20 s on a 2-core machine)."""
 
 
 def _check_package_size(scenario: Scenario) -> None:
@@ -95,6 +100,14 @@ def _check_coalition_size(
             fix="analyse coalitions among the main actors: leave out or merge minor ones",
         )
     runs = coalition_forecasts(n, exact_limit=exact_limit, n_permutations=n_permutations)
+    work = runs * len(scenario.issues)
+    if work > MAX_COALITION_WORK:
+        raise ModelError(
+            f"coalition analysis would forecast {work:,} issues ({runs:,} runs x "
+            f"{len(scenario.issues)} issues; at most {MAX_COALITION_WORK:,})",
+            where="coalition",
+            fix="analyse fewer issues or actors, or sample fewer orderings with --permutations",
+        )
     dynamic = model.tags.produces_rounds or model.tags.stochastic
     if dynamic and runs > MAX_DYNAMIC_FORECASTS:
         raise ModelError(

@@ -9,6 +9,7 @@ actors, who can move the forecast (Shapley values, removals, alignments, the fou
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from detente.deals.bargain import issue_pair_grid, pareto_mask
 from detente.deals.coalition import Effect, align_effect
 from detente.deals.package import PackageFile, packages_for
 from detente.deals.veto import judge, veto_indices
+from detente.errors import ModelError
 from detente.models import get_model, model_names
 from detente.report._svg import figure_to_svg, new_figure
 from detente.report.figures import MODEL_COLOURS, mpl_text
@@ -45,7 +47,9 @@ def deal_sections(scenario: Scenario, *, seed: int = 0) -> list[Section]:
     if book is not None and len(scenario.actors) <= MAX_PACKAGE_ACTORS:
         out.append(_package_section(scenario, book, seed))
     if len(scenario.actors) <= MAX_COALITION_ACTORS:
-        out.append(_coalition_section(scenario, book, seed))
+        # over the analysis's limits (many issues), the report goes without it
+        with contextlib.suppress(ModelError):
+            out.append(_coalition_section(scenario, book, seed))
     return out
 
 
