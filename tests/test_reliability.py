@@ -371,3 +371,16 @@ def test_a_killed_run_never_leaves_a_partial_set_and_the_next_run_cleans_up(tmp_
         if not written & {"report.html"}:  # nothing placed: a re-run succeeds and leaves no temporary file
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         assert sorted(p.name for p in out.iterdir()) == ["r.json", "report.html"]
+
+
+def test_progress_displays_leave_no_blank_lines_when_stderr_is_not_a_terminal(tmp_path):
+    for args in (
+        ["roadmap", "--runs", "50"],
+        ["coalition", "korea"],
+        ["forecast", "ktab-3dim", "-m", "smp"],
+        ["run", EC_CSV, "--out", str(tmp_path), "-m", "compromise"],
+    ):
+        r = invoke(*args)
+        assert r.exit_code == 0, args
+        assert all(line.strip() for line in r.stderr.splitlines()), (args, r.stderr)
+        assert "\x1b" not in r.stderr

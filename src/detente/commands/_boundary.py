@@ -1,17 +1,14 @@
 """The one place where a command's outcome becomes an exit code and, on failure, one line on stderr.
 
-:func:`guarded` runs a command and maps what escapes it:
+:func:`guarded` runs a command and maps what escapes it to an exit code and at most one line:
 
-===========================================  =========  ==================================================
-what                                         exit code  printed on stderr
-===========================================  =========  ==================================================
-success                                      0          warnings the command raised, one line each
-:class:`~detente.errors.DetenteError`        its code   ``error: FILE: where: problem. Fix: ...``
-a command-line usage error (click)           2          ``error: ... Fix: see `detente CMD -h```
-Ctrl-C or SIGTERM                            130 / 143  ``interrupted``
-a closed output pipe (``detente show | head``)  0       nothing
-anything else: a bug in detente              70         ``internal error ...; details saved to PATH``
-===========================================  =========  ==================================================
+* success: 0; warnings the command raised are printed after it, one line each;
+* :class:`~detente.errors.DetenteError`: its exit code (2 for bad input),
+  ``error: FILE: where: problem. Fix: ...``;
+* a command-line usage error (click's): 2, ``error: ... Fix: see `detente CMD -h```;
+* Ctrl-C or SIGTERM: 130 or 143, ``interrupted`` or ``terminated``;
+* a closed output pipe (``detente show | head``): 1 (as click decides), nothing;
+* anything else, a bug in detente: 70, ``internal error ...; details saved to PATH``.
 
 A bug never prints a traceback on the terminal: the traceback, the command line, the versions and
 any warnings go to a crash file whose path the one line names, so that it can be attached to a
@@ -87,8 +84,6 @@ def guarded(run: Callable[[], Any], argv: list[str]) -> int:
             _show_warnings(caught)
         return code
     except DetenteError as exc:
-        from detente.commands._common import INPUT
-
         _say(f"error: {exc.located(INPUT[0]).message if INPUT else exc.message}")
         return exc.exit_code
     except typer.TyperException as exc:  # click's usage errors (unknown option, bad value, ...)

@@ -137,7 +137,14 @@ def escape(text: str) -> str:
 
 @contextmanager
 def progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on stderr for long work; yields ``update(done, total)`` for the engine to call."""
+    """A progress bar on stderr for long work; yields ``update(done, total)`` for the engine to call.
+
+    When stderr is not a terminal (a pipe, a file, a test) nothing is drawn, so logs and error
+    messages get no blank lines or control codes.
+    """
+    if not err_console.is_terminal:
+        yield lambda done, total: None
+        return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(

@@ -13,11 +13,11 @@ from detente.commands._common import (
     SeedOpt,
     commit,
     console,
-    err_console,
     json_text,
     load,
     outputs,
     print_rows,
+    progress,
 )
 from detente.errors import ParameterError
 
@@ -200,8 +200,6 @@ def coalition(
     Shows Shapley values, the effect of removing each actor and group and of aligning coalitions, and
     with --target the best coalition of each size.
     """
-    from rich.progress import Progress
-
     from detente.deals.analysis import analyse_coalitions
     from detente.models import get_model
 
@@ -212,8 +210,7 @@ def coalition(
         named = None
         if align:
             named = [_coalition(k, text) for k, text in enumerate(align, start=1)]
-        with Progress(console=err_console, transient=True) as progress:
-            task = progress.add_task("Shapley values", total=None)
+        with progress("Shapley values") as update:
             result = analyse_coalitions(
                 s,
                 m,
@@ -222,7 +219,7 @@ def coalition(
                 coalitions=named,
                 n_permutations=permutations,
                 n_jobs=jobs,
-                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+                on_progress=update,
             )
         sh = result.shapley
         print_rows(
