@@ -384,3 +384,19 @@ def test_progress_displays_leave_no_blank_lines_when_stderr_is_not_a_terminal(tm
         assert r.exit_code == 0, args
         assert all(line.strip() for line in r.stderr.splitlines()), (args, r.stderr)
         assert "\x1b" not in r.stderr
+
+
+def test_option_values_that_would_run_for_hours_are_refused():
+    r = invoke("duel", "tft", "tft", "--turns", "100000", "--runs", "1000")
+    assert r.exit_code == 2 and "over the limit of 20,000,000" in one_error_line(r)
+    r = invoke("roadmap", "--runs", "1000000")
+    assert r.exit_code == 2 and "100000" in one_error_line(r)
+
+
+def test_errors_about_options_do_not_blame_the_scenario():
+    line = one_error_line(invoke("deal", "korea", "--exponent", "nan"))
+    assert line.startswith("error: exponent:")
+    line = one_error_line(invoke("forecast", "ktab-3dim", "-m", "smp", "-P", "max_turns=1e308"))
+    assert (
+        line.startswith("error: model 'smp', parameter max_turns") and "max_turns is the turn limit" in line
+    )

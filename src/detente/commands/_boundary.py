@@ -59,7 +59,7 @@ def guarded(run: Callable[[], Any], argv: list[str]) -> int:
     """Run ``run`` (a click ``main`` in non-standalone mode); return the process exit code."""
     import typer
 
-    from detente.errors import DetenteError
+    from detente.errors import DetenteError, ModelError, ScenarioError
 
     previous = None
     try:
@@ -84,7 +84,8 @@ def guarded(run: Callable[[], Any], argv: list[str]) -> int:
             _show_warnings(caught)
         return code
     except DetenteError as exc:
-        _say(f"error: {exc.located(INPUT[0]).message if INPUT else exc.message}")
+        about_input = isinstance(exc, ModelError | ScenarioError)  # not about an option or an output
+        _say(f"error: {exc.located(INPUT[0]).message if INPUT and about_input else exc.message}")
         return exc.exit_code
     except typer.TyperException as exc:  # click's usage errors (unknown option, bad value, ...)
         if type(exc).__name__ == "NoArgsIsHelpError":  # a group called without a command: its help

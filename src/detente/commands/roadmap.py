@@ -113,7 +113,12 @@ def roadmap(
     scenario: ScenarioArg = None,
     process: ProcessOpt = None,
     policy: PolicyOpt = None,
-    runs: Annotated[int, typer.Option("--runs", "-n", min=1, help="Monte Carlo runs per policy.")] = 1000,
+    runs: Annotated[
+        int,
+        typer.Option(
+            "--runs", "-n", min=1, max=100_000, help="Monte Carlo runs per policy (at most 100,000)."
+        ),
+    ] = 1000,
     seed: SeedOpt = 0,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1: one per CPU).")] = 1,
     json_out: JsonOpt = None,
@@ -247,12 +252,14 @@ def check(
 def duel(
     strategy_a: Annotated[str, typer.Argument(help="First strategy (see docs/process.md), e.g. tft.")],
     strategy_b: Annotated[str, typer.Argument(help="Second strategy, e.g. gtft.")],
-    turns: Annotated[int, typer.Option("--turns", "-t", min=1, help="Turns per match.")] = 200,
+    turns: Annotated[int, typer.Option("--turns", "-t", min=1, max=100_000, help="Turns per match.")] = 200,
     noise: Annotated[float, typer.Option("--noise", help="Execution-error rate (0-1).")] = 0.0,
     misperception: Annotated[
         float, typer.Option("--misperception", help="Perception-error rate (0-1).")
     ] = 0.0,
-    runs: Annotated[int, typer.Option("--runs", "-n", min=1, help="Seeded matches to average over.")] = 1,
+    runs: Annotated[
+        int, typer.Option("--runs", "-n", min=1, max=100_000, help="Seeded matches to average over.")
+    ] = 1,
     seed: SeedOpt = 0,
     json_out: JsonOpt = None,
     force: ForceOpt = False,

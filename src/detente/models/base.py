@@ -244,8 +244,11 @@ def _parameter_error(cls: type, exc: ValidationError) -> ParameterError:
             fix=f"use one of: {known}",
         )
     hint = field.description if field is not None and field.description else None
+    shown = repr(err.get("input"))
     return ParameterError(
-        f"{msg} (got {err.get('input')!r})",
+        f"{msg} (got {shown if len(shown) <= 60 else shown[:57] + '...'})",
         where=f"model {cls.name!r}, parameter {loc}",  # type: ignore[attr-defined]
-        fix=hint or "see `detente models` for allowed values",
+        fix=f"see `detente models`; {loc} is the {hint[0].lower() + hint[1:]}"
+        if hint
+        else "see `detente models` for allowed values",
     )

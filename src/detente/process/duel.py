@@ -88,6 +88,10 @@ def _check_rate(name: str, value: float) -> float:
     return float(value)
 
 
+MAX_MOVES = 20_000_000
+"""Most turns (matches x turns per match) one :func:`play_duel` call plays: the moves are all kept."""
+
+
 def play_duel(
     a: str | Strategy,
     b: str | Strategy,
@@ -124,6 +128,13 @@ def play_duel(
         raise ParameterError(f"turns={turns} is below 1", where="--turns", fix="use 1 or more turns")
     if runs < 1:
         raise ParameterError(f"runs={runs} is below 1", where="--runs", fix="use 1 or more runs")
+    if runs * turns > MAX_MOVES:
+        raise ParameterError(
+            f"{runs:,} matches of {turns:,} turns are {runs * turns:,} turns, over the limit of "
+            f"{MAX_MOVES:,} (every match's moves are kept)",
+            where="--runs, --turns",
+            fix="play fewer or shorter matches",
+        )
     noise = _check_rate("noise", noise)
     misperception = _check_rate("misperception", misperception)
     pay = dict(STANDARD_PAYOFFS if payoffs is None else payoffs)
