@@ -112,13 +112,17 @@ def _root(
 @app.command()
 def scenarios() -> None:
     """List the scenarios embedded in detente."""
-    from detente.scenarios import embedded_scenarios
+    from detente.scenarios import embedded_scenarios, load_scenario
 
     rows = [
-        {"name": e.name + (" (default)" if e.name == DEFAULT_SCENARIO else ""), "content": e.summary}
+        {
+            "name": e.name + (" (default)" if e.name == DEFAULT_SCENARIO else ""),
+            "as of": load_scenario(e.name).as_of or "-",
+            "content": e.summary,
+        }
         for e in embedded_scenarios()
     ]
-    print_rows(rows, title="Embedded scenarios")
+    print_rows(rows, title="Embedded scenarios (as of: the date their stances describe)")
 
 
 @app.command()

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-__all__ = ["MAX_CAPABILITY", "Capability", "Identifier", "Name", "Score", "Text", "check_text"]
+__all__ = ["MAX_CAPABILITY", "AsOf", "Capability", "Identifier", "Name", "Score", "Text", "check_text"]
 
 _FORBIDDEN_CONTROL = {chr(c) for c in range(32) if chr(c) not in "\n\t"} | {"\x7f"}
 
@@ -41,6 +41,9 @@ Identifier = Annotated[
     StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"),
 ]
 """A short id: letters, digits, ``_``, ``.`` and ``-``, starting with a letter or digit."""
+
+AsOf = Annotated[str, StringConstraints(pattern=r"^(|\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?)$")]
+"""A date as ISO text at year, month or day precision (``2019-03``), or ``""``."""
 
 MAX_CAPABILITY = 1e15
 """Largest capability accepted. Models use only ratios of capabilities, so any scale fits under it;

@@ -295,12 +295,15 @@ CSV_COLUMNS = (
     "name",
     "title",
     "description",
+    "as_of",
+    "horizon",
     "capability",
     "group",
     "meaning_0",
     "meaning_100",
     "status_quo",
     "outcome",
+    "veto_players",
     "unit",
     "at_0",
     "at_100",
@@ -331,13 +334,22 @@ def _dumps_csv(scenario: Scenario) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerow({"record": "scenario", "name": scenario.name, "description": scenario.description})
+    writer.writerow(
+        {
+            "record": "scenario",
+            "name": scenario.name,
+            "description": scenario.description,
+            "as_of": scenario.as_of,
+            "horizon": scenario.horizon,
+        }
+    )
     for s in scenario.sources:
         writer.writerow({"record": "source", **s.model_dump()})
     for a in scenario.actors:
         writer.writerow({"record": "actor", **a.model_dump(), "capability": _num(a.capability)})
     for i in scenario.issues:
-        row: dict[str, Any] = {"record": "issue", **i.model_dump(exclude={"units"})}
+        row: dict[str, Any] = {"record": "issue", **i.model_dump(exclude={"units", "veto_players"})}
+        row["veto_players"] = ";".join(i.veto_players)
         row["status_quo"], row["outcome"] = _num(i.status_quo), _num(i.outcome)
         if i.units is not None:
             row.update(unit=i.units.unit, at_0=_num(i.units.at_0), at_100=_num(i.units.at_100))
@@ -421,11 +433,14 @@ def read_record_csv(rows: list[list[str]], *, source: str) -> Scenario:
                 )
             seen_scenario = True
             data["name"] = get("name")
-            if get("description"):
-                data["description"] = get("description")
+            for key in ("description", "as_of", "horizon"):
+                if get(key):
+                    data[key] = get(key)
         elif kind in _RECORD_FIELDS:
             item = {f: get(f) for f in _RECORD_FIELDS[kind]}
             item = {k: v for k, v in item.items() if v not in ("", None)}
+            if kind == "issue" and cells.get("veto_players", "").strip():
+                item["veto_players"] = [a.strip() for a in cells["veto_players"].split(";") if a.strip()]
             if kind == "issue" and any(cells.get(c, "") for c in ("unit", "at_0", "at_100")):
                 item["units"] = {"unit": get("unit"), "at_0": get("at_0"), "at_100": get("at_100")}
             if kind == "stance" and any(cells.get(c, "") for c in ("sd", "low", "high")):

@@ -72,6 +72,21 @@ class Issue(BaseModel):
         default=None,
         description="For a past negotiation: the outcome that actually happened, 0-100 (optional).",
     )
+    veto_players: tuple[Identifier, ...] = Field(
+        default=(),
+        strict=False,  # a YAML or JSON list is fine
+        description="Actors that can hold the issue at its status quo alone (each needs a stance; the "
+        "issue needs a status quo). Models that honour vetoes keep their forecast where every veto "
+        "player is at least as well off as at the status quo.",
+    )
+
+    @model_validator(mode="after")
+    def _veto_needs_status_quo(self) -> Issue:
+        if self.veto_players and self.status_quo is None:
+            raise ValueError("veto players need a status quo to hold the issue at; add status_quo (0-100)")
+        if len(set(self.veto_players)) != len(self.veto_players):
+            raise ValueError("an actor is listed twice among the veto players; list each once")
+        return self
 
     def to_natural(self, position: float) -> float:
         """Convert a 0-100 position into the issue's natural units (identity without units)."""

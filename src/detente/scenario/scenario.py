@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from detente._types import ActorId, IssueId
 from detente.errors import ScenarioError
 from detente.scenario._errors import LocatedValueError
-from detente.scenario._fields import Name, Text
+from detente.scenario._fields import AsOf, Name, Text
 from detente.scenario.actor import Actor
 from detente.scenario.issue import Issue
 from detente.scenario.stance import Source, Stance
@@ -104,6 +104,16 @@ class Scenario(BaseModel):
     description: Text = Field(
         default="", description="What the scenario is about; date and context.", strict=True
     )
+    as_of: AsOf = Field(
+        default="",
+        description="The date the stances describe, YYYY, YYYY-MM or YYYY-MM-DD ('' if undated).",
+        strict=True,
+    )
+    horizon: Text = Field(
+        default="",
+        description="When a bargained outcome would be reached, in words (e.g. 'within five years').",
+        strict=True,
+    )
     sources: tuple[Source, ...] = Field(default=(), description="Documents the stances cite.")
     actors: tuple[Actor, ...] = Field(min_length=1, max_length=MAX_ACTORS, description="The actors.")
     issues: tuple[Issue, ...] = Field(min_length=1, max_length=MAX_ISSUES, description="The issues.")
@@ -144,6 +154,18 @@ class Scenario(BaseModel):
                     f"a second stance of {st.actor!r} on {st.issue!r}; keep one", ("stances", k)
                 )
             seen.add((st.actor, st.issue))
+        for k, issue in enumerate(self.issues):
+            for j, a in enumerate(issue.veto_players):
+                if a not in actor_ids:
+                    raise LocatedValueError(
+                        f"unknown actor {a!r} among the veto players; add it to actors or correct the id",
+                        ("issues", k, "veto_players", j),
+                    )
+                if (a, issue.id) not in self._stance_index:
+                    raise LocatedValueError(
+                        f"veto player {a!r} has no stance on {issue.id!r}; give it one",
+                        ("issues", k, "veto_players", j),
+                    )
         covered = {st.issue for st in self.stances}
         for k, issue in enumerate(self.issues):
             if issue.id not in covered:
