@@ -322,6 +322,7 @@ CSV_COLUMNS = (
     "file",
     "url",
     "note",
+    "reported_by",
 )
 """Columns of detente's record CSV: one row per scenario, source, actor, issue and stance."""
 
@@ -368,7 +369,7 @@ _RECORD_FIELDS = {
     "source": ("id", "title", "author", "date", "file", "url", "note"),
     "actor": ("id", "name", "capability", "description", "group"),
     "issue": ("id", "name", "description", "meaning_0", "meaning_100", "status_quo", "outcome"),
-    "stance": ("actor", "issue", "position", "salience", "basis", "source", "quote", "note"),
+    "stance": ("actor", "issue", "position", "salience", "basis", "source", "quote", "note", "reported_by"),
 }
 _NUMERIC = {
     "capability",

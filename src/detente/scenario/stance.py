@@ -83,6 +83,11 @@ class Stance(BaseModel):
     source: Text = Field(default="", description="Id of the source that states the stance.")
     quote: Text = Field(default="", description="A short quotation from the source.")
     note: Text = Field(default="", description="Free note; for estimates, the rationale.")
+    reported_by: Text = Field(
+        default="",
+        description="Whose reading of the actor's position the source gives, when it is not the actor's "
+        "own statement (e.g. 'a Russian analyst's reading of the US position'); '' for the actor's own.",
+    )
 
     @model_validator(mode="after")
     def _sourced_needs_citation(self) -> Stance:
