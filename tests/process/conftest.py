@@ -51,7 +51,7 @@ phases:
      cost: 1, payoffs: {A: 2}, effects: {x: 10}, estimate: test}
 policies:
 - {id: nice, name: Both cooperate, strategies: {default: cooperate}, estimate: test}
-- {id: mean, name: B defects, strategies: {A: tft, B: defect}, estimate: test}
+- {id: mean, name: B defects, strategies: {A: tft, B: defect}, bundle: true, estimate: test}
 - {id: bare, name: No guarantees, strategies: {default: cooperate}, guarantees: false, estimate: test}
 """
 

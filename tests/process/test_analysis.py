@@ -49,8 +49,21 @@ def test_inspection_threshold_is_where_deterrence_starts(g, loss, d, r):
         assert inspection_deters(g, loss, min(1.0, r_star * (1 + 1e-9)), d)
 
 
-def test_self_enforcement_by_hand(tiny):
-    process, scenario = tiny
+def test_a_step_the_commitment_problem_rules_out_ends_the_road_map_there(tiny):
+    process, scenario = tiny  # A's dismantling shifts 0.1 of its power: 0.9 x 0.1 > 0.1 x 0.6 + 0.01 x 2
+    s = prepare(process, scenario, "nice")
+    rows = {(r["phase"], r["actor"]): r for r in self_enforcement_checks(s)}
+    assert rows[("two", "A")]["blocked"] and not rows[("two", "A")]["holds"]
+    # nobody counts on phase two: A's value of going on after step one is B's relief alone
+    assert rows[("one", "A")]["V_next"] == pytest.approx(2.0)
+    assert rows[("one", "B")]["V_next"] == pytest.approx(2.0)
+
+
+def test_self_enforcement_by_hand(tiny_text, two_actors):
+    from detente.process.io import loads_process
+
+    scenario = two_actors.model_copy(update={"name": "two"})
+    process = loads_process(tiny_text.replace("power_shift: 0.1", "power_shift: 0.05"), scenario=scenario)
     s = prepare(process, scenario, "nice")
     rows = {(r["phase"], r["actor"]): r for r in self_enforcement_checks(s)}
     d1, d2 = 0.9**2, 0.9**3
@@ -161,10 +174,20 @@ def test_korea_checks_run_and_guarantees_matter():
 
     korea = load_scenario("korea")
     p = load_embedded_process("korea", scenario=korea)
-    with_g = check_roadmap(prepare(p, korea, "engagement"))
+    base = check_roadmap(prepare(p, korea, "engagement"))
+    coalition = check_roadmap(prepare(p, korea, "coalition"))
     without = check_roadmap(prepare(p, korea, "no-guarantees"))
-    assert all(r["holds"] for r in with_g["self_enforcement"])
-    failing = [(r["phase"], r["actor"]) for r in without["self_enforcement"] if not r["holds"]]
-    assert ("mechanism", "DPRK") in failing
-    assert with_g["schedule"]["steps"] is not None and without["schedule"]["steps"] is None
-    assert with_g["richardson"]["stable"] and with_g["unsourced_blocks"] == []
+
+    def row(report, phase, actor):
+        return next(r for r in report["self_enforcement"] if (r["phase"], r["actor"]) == (phase, actor))
+
+    # the arsenal's dismantling needs guarantees the US would face for exploiting it: the coalition's
+    # more credible guarantees make it safe, the baseline's and none are not enough
+    assert row(base, "mechanism", "DPRK")["blocked"] and row(without, "mechanism", "DPRK")["blocked"]
+    assert not row(coalition, "mechanism", "DPRK")["blocked"]
+    assert [r["holds"] for r in coalition["commitment"]] == [True, True]
+    assert [r["holds"] for r in base["commitment"]] == [True, False]
+    # with the final step ruled out, US relief at the talks (with its domestic cost) is not worth it
+    assert not row(base, "talks", "USA")["holds"] and row(coalition, "talks", "USA")["holds"]
+    assert row(base, "talks", "USA")["domestic_cost"] == 2.0
+    assert base["richardson"]["stable"] and base["unsourced_blocks"] == []

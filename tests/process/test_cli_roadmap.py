@@ -65,7 +65,9 @@ def test_roadmap_check_subcommand_with_and_without_scenario(tmp_path):
     r = invoke("roadmap", "check", "korea", "--policy", "no-guarantees", "--json", str(out))
     assert r.exit_code == 0, r.output
     data = json.loads(out.read_text())
-    assert data["policy"] == "no-guarantees" and data["schedule"]["steps"] is None
+    assert data["policy"] == "no-guarantees"
+    blocked = [r for r in data["self_enforcement"] if r["blocked"]]
+    assert [(r["phase"], r["actor"]) for r in blocked] == [("mechanism", "DPRK")]
 
 
 def test_roadmap_errors_are_one_line_with_exit_2(tmp_path):

@@ -49,9 +49,7 @@ def test_bad_probability_and_missing_field(korea_text):
 def test_unknown_strategy_move_and_phase(korea_text):
     msg = _err(
         korea_text.replace(
-            "DPRK: self-enforcing\n    ROK: contrite\n    China",
-            "DPRK: nice\n    ROK: contrite\n    China",
-            1,
+            "    default: self-enforcing\n", "    default: self-enforcing\n    DPRK: nice\n", 1
         )
     )
     assert "unknown strategy 'nice'" in msg and "policies[0].strategies.DPRK" in msg

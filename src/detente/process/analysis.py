@@ -93,7 +93,13 @@ def inspection_threshold(gain: float, loss: float, detection: float) -> float:
 
 
 def self_enforcement_checks(setup: Setup) -> list[dict[str, Any]]:
-    """One row per (phase, actor with a move): cost, delta_k, V, W, margin and whether it holds."""
+    """One row per (phase, actor with a move): cost, delta_k, V, W, margin and whether it holds.
+
+    V counts only what can follow: beyond the first phase that is not viable (a step not
+    self-enforcing at full belief, or ruled out by the commitment problem) nothing is counted on,
+    exactly as in the simulation. ``blocked`` marks steps the commitment problem rules out; they
+    never hold.
+    """
     rows = []
     for k in range(setup.n_phases):
         for i in np.flatnonzero(setup.active[k]):
@@ -101,17 +107,21 @@ def self_enforcement_checks(setup: Setup) -> list[dict[str, Any]]:
             d = float(setup.step_discount[k])
             v, w = float(setup.future[k, i]), float(setup.fallback[k, i])
             rhs = d * (v - w)
+            blocked = bool(setup.blocked[k, i])
             rows.append(
                 {
                     "phase": setup.phases[k],
                     "actor": setup.actors[i],
                     "moves": ", ".join(setup.moves_of[k][i]),
                     "cost": c,
+                    "domestic_cost": float(setup.domestic[k, i]),
                     "discount": d,
                     "V_next": v,
+                    "relief_value": float(setup.relief_value[k, i]),
                     "W_renege": w,
                     "margin": rhs - c,
-                    "holds": bool(c <= rhs + 1e-12),
+                    "blocked": blocked,
+                    "holds": bool(c <= rhs + 1e-12) and not blocked,
                 }
             )
     return rows

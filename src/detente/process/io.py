@@ -144,6 +144,8 @@ def _actor_refs(p: Process) -> Iterator[tuple[tuple[Any, ...], str]]:
         yield ("commitment", "counterpart"), p.commitment.counterpart
     for a in p.completion.values:
         yield ("completion", "values", a), a
+    if p.coercion is not None:
+        yield ("coercion", "target"), p.coercion.target
     for k, po in enumerate(p.policies):
         for a in po.strategies:
             if a != "default":
@@ -151,6 +153,8 @@ def _actor_refs(p: Process) -> Iterator[tuple[tuple[Any, ...], str]]:
         if po.coalition is not None:
             for j, a in enumerate(po.coalition.members):
                 yield ("policies", k, "coalition", "members", j), a
+        for a in po.sequencing:
+            yield ("policies", k, "sequencing", a), a
 
 
 def _issue_refs(p: Process) -> Iterator[tuple[tuple[Any, ...], str]]:
@@ -232,6 +236,28 @@ def _check_internal(p: Process, *, source: str | None, lines: dict[tuple[Any, ..
                     source,
                     lines,
                 ) from None
+    baseline = p.policies[0]
+    for k, po in enumerate(p.policies[1:], start=1):
+        changed = po.levers(baseline, p.actors())
+        if len(changed) > 1 and not po.bundle:
+            raise _fail(
+                f"policy {po.id!r} changes {len(changed)} levers from the baseline {baseline.id!r} "
+                f"({', '.join(changed)})",
+                ("policies", k),
+                "change one lever per policy, or mark it 'bundle: true' and name it as a bundle",
+                source,
+                lines,
+            )
+    if p.coercion is not None:
+        for move_id in p.coercion.relief:
+            if move_id not in moves:
+                raise _fail(
+                    f"unknown move {move_id!r}",
+                    ("coercion", "relief", move_id),
+                    f"use the id of a move: {', '.join(sorted(moves))}",
+                    source,
+                    lines,
+                )
     for k, sh in enumerate(p.tension.shocks):
         if sh.suspended_by is not None and sh.suspended_by not in moves:
             raise _fail(

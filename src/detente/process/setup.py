@@ -45,7 +45,24 @@ class Setup:
         Value of the completed road map to each actor.
     future, fallback, step_discount : (K, N), (K, N), (K,)
         V_i^(k+1), W_i^k and delta^(s_k) of the self-enforcement condition
-        ``cost <= step_discount * (future - fallback)``.
+        ``cost <= step_discount * (future - fallback)``. With a coercion block, the target's
+        ``future`` includes the sanctions it escapes by finishing.
+    domestic : (K, N)
+        The part of ``cost`` that is the political cost at home (moves' ``domestic_cost``).
+    relief_value : (K, N)
+        The part of ``future`` that is sanctions relief to the coercion target (0 elsewhere).
+    blocked : (K, N) bool
+        Steps the commitment problem rules out: the disarming actor prefers war now to taking them
+        (their cost is infinite, so no payoff-driven strategy takes them).
+    lead : (N,)
+        Rounds of counterpart compliance after which an actor's moves fall due (sequencing; 0: at once).
+    shock_rate_after, shock_hold : (S,)
+        Shock rate right after a shock round (clustering); mean rounds a suspension holds after a
+        breakdown.
+    interim : int
+        Index of the phase whose completion is the interim settlement (-1: none).
+    credibility : dict
+        Guarantor credibility in force on the scenario's as-of date, after the policy's levers.
     """
 
     process: Process
@@ -82,6 +99,16 @@ class Setup:
     start: np.ndarray
     escalation_effects: np.ndarray
     moves_of: tuple[tuple[tuple[str, ...], ...], ...]
+    domestic: np.ndarray
+    relief_value: np.ndarray
+    blocked: np.ndarray
+    lead: np.ndarray
+    shock_rate_after: np.ndarray
+    shock_hold: np.ndarray
+    interim: int
+    credibility: dict[str, float]
+    initial_tension: float
+    start_phase: int = 0
 
     @property
     def n_actors(self) -> int:
@@ -127,8 +154,14 @@ def _phases_under(process: Process, policy: Policy) -> list[Phase]:
     return out
 
 
-def prepare(process: Process, scenario: Scenario, policy: Policy | str) -> Setup:
-    """Arrays for simulating ``process`` on ``scenario`` under ``policy`` (object or id)."""
+def prepare(
+    process: Process, scenario: Scenario, policy: Policy | str, *, start_phase: str | None = None
+) -> Setup:
+    """Arrays for simulating ``process`` on ``scenario`` under ``policy`` (object or id).
+
+    ``start_phase`` (a phase id) starts the runs in that phase, the earlier ones taken as done (for
+    replaying history from a date on which the road map had got that far).
+    """
     if isinstance(policy, str):
         policy = process.policy(policy)
     phases = _phases_under(process, policy)
@@ -155,6 +188,7 @@ def prepare(process: Process, scenario: Scenario, policy: Policy | str) -> Setup
     catch = process.verification.catch_probability()
     active = np.zeros((K, N), dtype=bool)
     cost = np.zeros((K, N))
+    domestic = np.zeros((K, N))
     benefit = np.zeros((K, N))
     detect = np.ones((K, N))
     power = np.zeros((K, N))
@@ -164,7 +198,8 @@ def prepare(process: Process, scenario: Scenario, policy: Policy | str) -> Setup
         for m in ph.moves:
             i = index[m.actor]
             active[k, i] = True
-            cost[k, i] += m.cost
+            cost[k, i] += m.cost + m.domestic_cost
+            domestic[k, i] += m.domestic_cost
             power[k, i] += m.power_shift
             moves_of[k][i].append(m.id)
             if m.verification == "inspected":
@@ -182,7 +217,7 @@ def prepare(process: Process, scenario: Scenario, policy: Policy | str) -> Setup
     not_self = ~np.eye(N, dtype=bool)
     counterparts = active[:, None, :] & (not_self & ~same_side)[None, :, :]
 
-    credibility = {g.actor: g.credibility for g in process.guarantors}
+    credibility = {g.actor: g.credibility_at(scenario.as_of) for g in process.guarantors}
     if coalition is not None:
         credibility = {
             a: min(1.0, c + (coalition.credibility if a in coalition.members else 0.0))
@@ -204,13 +239,28 @@ def prepare(process: Process, scenario: Scenario, policy: Policy | str) -> Setup
     sustain = np.array([ph.exit.sustain for ph in phases], dtype=np.int64)
     delta = process.discount.value
     step_discount = delta ** sustain.astype(float)
-    # U^k: value at the start of step k of finishing from step k on (costs now, payoffs at its end)
+    fallback = (1.0 - detect) * benefit - detect * penalty
+    # Backward induction over phases. A phase is viable when every actor with a move there finds its
+    # step self-enforcing at full belief (cost <= delta_k (V - W)) and the commitment problem does not
+    # rule the step out; nobody counts on anything beyond the first phase that is not viable, so
+    # the road map is valued as ending there (U = 0 from it on, no completion value).
+    blocked = _commitment_blocked(process, phases, index, penalty, delta)
+    reachable = K
     U = np.zeros((K + 1, N))
     U[K] = completion
+    future = np.zeros((K, N))
+    relief_value = np.zeros((K, N))
     for k in range(K - 1, -1, -1):
+        relief_value = _relief_value(process, policy, phases[:reachable], index, step_discount, delta, K)
+        future[k] = benefit[k] + U[k + 1] + relief_value[k]
+        step_ok = cost[k] <= step_discount[k] * (future[k] - fallback[k]) + 1e-12
+        if blocked[k].any() or not np.all(step_ok | ~active[k]):
+            reachable = k
+            U[k:] = 0.0
+            continue
         U[k] = -cost[k] + step_discount[k] * (benefit[k] + U[k + 1])
-    future = benefit + U[1:]
-    fallback = (1.0 - detect) * benefit - detect * penalty
+    relief_value = _relief_value(process, policy, phases[:reachable], index, step_discount, delta, K)
+    future = benefit + U[1:] + relief_value
 
     shocks = process.tension.shocks
     move_phase = {m.id: k for k, ph in enumerate(phases) for m in ph.moves}
@@ -220,9 +270,10 @@ def prepare(process: Process, scenario: Scenario, policy: Policy | str) -> Setup
     esc = np.zeros(n_issues)
     for iss, v in process.escalation_effects.items():
         esc[iidx[iss]] = v
-    strategies = tuple(
-        get_strategy(policy.strategy_for(a).name, **policy.strategy_for(a).params) for a in actors
-    )
+    strategies = tuple(_strategy(process, policy, a) for a in actors)
+    lead = np.array([policy.sequencing.get(a, 0) for a in actors], dtype=np.int64)
+    bonus = coalition.entry_bonus if coalition is not None else 0.0
+    interim = next((k for k, ph in enumerate(phases) if ph.milestone == "interim"), -1)
     return Setup(
         process=process,
         policy=policy,
@@ -247,7 +298,7 @@ def prepare(process: Process, scenario: Scenario, policy: Policy | str) -> Setup
         patience=np.array([ph.exit.patience for ph in phases], dtype=np.int64),
         quorum=np.array([ph.exit.quorum for ph in phases]),
         max_tension=np.array(
-            [np.inf if ph.entry.max_tension is None else ph.entry.max_tension for ph in phases]
+            [np.inf if ph.entry.max_tension is None else ph.entry.max_tension + bonus for ph in phases]
         ),
         perception=perception,
         false_alarm=perception.false_alarm * scale,
@@ -260,4 +311,94 @@ def prepare(process: Process, scenario: Scenario, policy: Policy | str) -> Setup
         start=start_positions(scenario),
         escalation_effects=esc,
         moves_of=tuple(tuple(tuple(x) for x in row) for row in moves_of),
+        domestic=domestic,
+        relief_value=relief_value,
+        blocked=blocked,
+        lead=lead,
+        shock_rate_after=np.array([s.rate if s.rate_after is None else s.rate_after for s in shocks]),
+        shock_hold=np.array([s.holds_after_breakdown for s in shocks]),
+        interim=interim,
+        credibility=credibility,
+        initial_tension=process.tension.initial_at(scenario.as_of),
+        start_phase=_phase_index(phases, start_phase),
     )
+
+
+def _phase_index(phases: list[Phase], phase_id: str | None) -> int:
+    if phase_id is None:
+        return 0
+    ids = [ph.id for ph in phases]
+    if phase_id not in ids:
+        from detente.errors import ParameterError
+
+        raise ParameterError(
+            f"there is no phase called {phase_id!r} in the road map",
+            where="start phase",
+            fix=f"use one of: {', '.join(ids)}",
+        )
+    return ids.index(phase_id)
+
+
+def _strategy(process: Process, policy: Policy, actor: str) -> Strategy:
+    """The actor's strategy under the policy, with the file's behavioural defaults filled in."""
+    choice = policy.strategy_for(actor)
+    params = dict(choice.params)
+    b = process.behaviour
+    if choice.name == "self-enforcing":
+        params.setdefault("prior", b.prior)
+        params.setdefault("learning", b.learning)
+    elif choice.name == "gtft" and b.generosity is not None:
+        params.setdefault("q", b.generosity)
+    return get_strategy(choice.name, **params)
+
+
+def _relief_value(
+    process: Process,
+    policy: Policy,
+    phases: list[Phase],
+    index: dict[str, int],
+    step_discount: np.ndarray,
+    delta: float,
+    n_phases: int,
+) -> np.ndarray:
+    """(K, N): the sanctions the coercion target escapes by finishing, valued at each step.
+
+    Sanctions cost ``monthly_cost x enforcement`` a round; finishing lifts the relief shares of the
+    moves in the phases from k on. Their value at step k is that share of the cost, as a perpetuity
+    starting when the road map is finished (discounted over the remaining phases).
+    """
+    K = len(phases)  # the phases that can be completed
+    out = np.zeros((n_phases, len(index)))
+    co = process.coercion
+    if co is None or co.target not in index:
+        return out
+    enforcement = co.enforcement if policy.enforcement is None else policy.enforcement
+    monthly = co.monthly_cost * enforcement
+    shares = np.array([sum(co.relief.get(m.id, 0.0) for m in ph.moves) for ph in phases])
+    for k in range(K):
+        lifted = min(1.0, float(shares[k:].sum()))
+        wait = float(np.prod(step_discount[k + 1 : K])) if k + 1 < K else 1.0
+        out[k, index[co.target]] = monthly * lifted * wait / (1.0 - delta)
+    return out
+
+
+def _commitment_blocked(
+    process: Process, phases: list[Phase], index: dict[str, int], penalty: np.ndarray, delta: float
+) -> np.ndarray:
+    """(K, N) bool: power-shifting steps the disarming actor would rather fight than take."""
+    from detente.process.analysis import prefers_war
+
+    out = np.zeros((len(phases), len(index)), dtype=bool)
+    cm = process.commitment
+    if cm is None or cm.actor not in index or cm.counterpart not in index:
+        return out
+    a, b = index[cm.actor], index[cm.counterpart]
+    p = cm.power
+    for k, ph in enumerate(phases):
+        shift = sum(m.power_shift for m in ph.moves if m.actor == cm.actor)
+        if shift <= 0:
+            continue
+        p_next = max(0.0, p - shift)
+        out[k, a] = prefers_war(p, p_next, delta, cm.war_cost, float(penalty[k, b]))
+        p = p_next
+    return out

@@ -85,7 +85,8 @@ def simulate_batch(setup: Setup, runs: int, rng: np.random.Generator) -> dict[st
     0), ``done_time`` (runs,) round of completion, ``outcome`` (runs,) codes of :data:`OUTCOMES`,
     ``broken`` (runs,) bool, ``escalated`` (runs,) bool, ``escalation_time`` (runs,),
     ``fail_phase``/``fail_actor`` (runs,) index of the phase and actor blamed for a breakdown (-1 if
-    none), ``positions`` (runs, I) final issue positions, ``tension`` (runs, horizon + 1) index.
+    none), ``positions`` (runs, I) final issue positions, ``tension`` (runs, horizon + 1) index,
+    ``shock_hits`` (runs, horizon, S) the rounds in which each shock happened (not suspended).
     """
     p = setup.process
     R, K, N = runs, setup.n_phases, setup.n_actors
@@ -95,7 +96,14 @@ def simulate_batch(setup: Setup, runs: int, rng: np.random.Generator) -> dict[st
     strat_rng = [spawn_from(rng) for _ in range(N)]
     states = [s.start(R) for s in setup.strategies]
 
-    phase = np.zeros(R, dtype=np.int64)
+    phase = np.full(R, setup.start_phase, dtype=np.int64)
+    lead_streak = np.zeros((R, N), dtype=np.int64)  # rounds in a row each actor saw its counterparts comply
+    S = setup.shock_rate.size
+    last_fired = np.zeros((R, S), dtype=bool)
+    holding = np.zeros((R, S), dtype=bool)  # suspensions still kept after a breakdown
+    shock_hits = np.zeros((R, H, S), dtype=bool)
+    hold_end = np.where(setup.shock_hold > 0, 1.0 / np.maximum(setup.shock_hold, 1e-12), 1.0)
+    hazard = p.escalation
     streak = np.zeros(R, dtype=np.int64)
     bad = np.zeros(R, dtype=np.int64)
     breaches = np.zeros((R, N), dtype=np.int64)
@@ -103,15 +111,15 @@ def simulate_batch(setup: Setup, runs: int, rng: np.random.Generator) -> dict[st
     completed = np.zeros(R, dtype=bool)
     escalated = np.zeros(R, dtype=bool)
     reach = np.full((R, K), np.nan)
-    reach[:, 0] = 0.0
+    reach[:, : setup.start_phase + 1] = 0.0
     done_time = np.full(R, np.nan)
     esc_time = np.full(R, np.nan)
     fail_phase = np.full(R, -1, dtype=np.int64)
     fail_actor = np.full(R, -1, dtype=np.int64)
     positions = np.broadcast_to(setup.start, (R, len(setup.issues))).copy()
-    hostility = np.full((R, 2), float(tn.initial))
+    hostility = np.full((R, 2), setup.initial_tension)
     tension = np.full((R, H + 1), np.nan)
-    tension[:, 0] = tn.initial
+    tension[:, 0] = setup.initial_tension
     rows = np.arange(R)
     perc = setup.perception
     threshold = perc.threshold
@@ -121,7 +129,9 @@ def simulate_batch(setup: Setup, runs: int, rng: np.random.Generator) -> dict[st
         if not alive.any():
             break
         k = np.minimum(phase, K - 1)
-        active = setup.active[k] & alive[:, None]  # (R, N)
+        present = setup.active[k] & alive[:, None]  # (R, N): actors with a move in the phase
+        due = (setup.lead[None, :] == 0) | (lead_streak >= setup.lead[None, :])
+        active = present & due  # sequenced actors sit out until their moves fall due
 
         # decisions
         intent = np.ones((R, N), dtype=bool)
@@ -130,7 +140,7 @@ def simulate_batch(setup: Setup, runs: int, rng: np.random.Generator) -> dict[st
                 continue
             sd = setup.step_discount[k]
             ctx = DecisionContext(
-                cost=setup.cost[k, i],
+                cost=np.where(setup.blocked[k, i], np.inf, setup.cost[k, i]),
                 future=sd * setup.future[k, i],
                 fallback=sd * setup.fallback[k, i],
                 discount=1.0,
@@ -146,31 +156,38 @@ def simulate_batch(setup: Setup, runs: int, rng: np.random.Generator) -> dict[st
         u = rng.random((R, N, N))  # [run, observer, observed]
         wrong = np.where(played[:, None, :], u < setup.false_alarm, u < setup.miss)
         seen = (played[:, None, :] ^ wrong) & ~detected[:, None, :]
-        cp = setup.counterparts[k]  # (R, N, N)
+        cp = setup.counterparts[k] & active[:, None, :]  # (R, N, N): counterparts whose moves are due
         n_cp = cp.sum(axis=2)
         seen_share = np.where(n_cp > 0, (cp & seen).sum(axis=2) / np.maximum(n_cp, 1), 1.0)
         true_share = np.where(n_cp > 0, (cp & played[:, None, :]).sum(axis=2) / np.maximum(n_cp, 1), 1.0)
         opp_seen = seen_share >= threshold - 1e-12
         opp_true = true_share >= threshold - 1e-12
         for i, strat in enumerate(setup.strategies):
-            if active[:, i].any():
+            # an actor whose moves are not yet due still watches its counterparts (that is the point
+            # of letting them move first)
+            if present[:, i].any():
                 strat.update(
                     states[i],
                     intended=intent[:, i],
                     played=played[:, i],
                     seen=opp_seen[:, i],
                     record=opp_true[:, i] if perc.record else None,
-                    mask=active[:, i],
+                    mask=present[:, i],
                 )
 
         # phase progress (only while the road map is intact)
         going = alive & ~broken
         n_active = active.sum(axis=1)
         comply = np.where(n_active > 0, (active & played).sum(axis=1) / np.maximum(n_active, 1), 1.0)
-        ok = comply >= setup.quorum[k] - 1e-12
+        everyone_due = ~(present & ~due).any(axis=1)
+        ok = (comply >= setup.quorum[k] - 1e-12) & everyone_due
+        short = (comply < setup.quorum[k] - 1e-12) & (n_active > 0)  # a breach, not just waiting
         streak = np.where(going, np.where(ok, streak + 1, 0), streak)
-        bad = np.where(going, np.where(ok, 0, bad + 1), bad)
-        breaches = np.where((going & ~ok)[:, None], breaches + breach, np.where(going[:, None], 0, breaches))
+        bad = np.where(going, np.where(short, bad + 1, 0), bad)
+        breaches = np.where(
+            (going & short)[:, None], breaches + breach, np.where(going[:, None], 0, breaches)
+        )
+        lead_streak = np.where(opp_seen & present, lead_streak + 1, 0)
         index_now = hostility.mean(axis=1)
         last = k == K - 1
         entry_ok = np.where(last, True, index_now <= setup.max_tension[np.minimum(k + 1, K - 1)])
@@ -184,11 +201,16 @@ def simulate_batch(setup: Setup, runs: int, rng: np.random.Generator) -> dict[st
             phase[move_on] += 1
             reach[rows[move_on], phase[move_on]] = t + 1
             streak[advance] = 0
+            lead_streak[advance] = 0
         fails = going & (bad >= setup.patience[k])
         if fails.any():
             broken |= fails
             fail_phase[fails] = k[fails]
             fail_actor[fails] = np.argmax(breaches[fails], axis=1)
+            if S:  # suspensions in force may outlast the breakdown (the suspending actor's patience)
+                sp = setup.shock_phase[None, :]
+                reached = (sp < k[:, None]) | ((sp == k[:, None]) & played[:, setup.shock_actor])
+                holding |= fails[:, None] & reached & (setup.shock_hold[None, :] > 0)
 
         # tension (Richardson, with perceived levels, shocks, breaches and goodwill)
         perceived = hostility[:, ::-1] + perc.hostility_bias
@@ -201,15 +223,19 @@ def simulate_batch(setup: Setup, runs: int, rng: np.random.Generator) -> dict[st
             share_breach = np.where(n > 0, (act & ~played[:, members]).sum(axis=1) / np.maximum(n, 1), 0.0)
             share_comply = np.where(n > 0, (act & played[:, members]).sum(axis=1) / np.maximum(n, 1), 0.0)
             impulse[:, s] += tn.defection_shock * share_breach - tn.goodwill * share_comply
-        if setup.shock_rate.size:
-            fired = rng.random((R, setup.shock_rate.size)) < setup.shock_rate
+        if S:
+            rate = np.where(last_fired, setup.shock_rate_after[None, :], setup.shock_rate[None, :])
+            fired = rng.random((R, S)) < rate
             # a suspending move holds while its actor complies; once its phase is done it holds
-            # until the road map breaks down and the actor turns away
+            # until the road map breaks down, and then for as long as the actor's patience lasts
+            holding &= rng.random((R, S)) >= hold_end[None, :]
             sp = setup.shock_phase[None, :]
-            complying = played[:, setup.shock_actor]
+            complying = (played & active)[:, setup.shock_actor]  # a sequenced actor not yet due is not
             done_before = (sp < k[:, None]) | (completed[:, None] & (sp < K))
-            in_force = ((sp <= k[:, None]) & complying) | (done_before & ~broken[:, None])
-            hits = fired & ~in_force
+            in_force = ((sp <= k[:, None]) & complying) | (done_before & ~broken[:, None]) | holding
+            hits = fired & ~in_force & alive[:, None]
+            last_fired = hits
+            shock_hits[:, t, :] = hits
             for j, a in enumerate(setup.shock_actor):
                 s = setup.side[a]
                 if s >= 0:
@@ -218,7 +244,10 @@ def simulate_batch(setup: Setup, runs: int, rng: np.random.Generator) -> dict[st
         hostility = np.where(alive[:, None], np.maximum(new, 0.0), hostility)
         index_now = hostility.mean(axis=1)
         tension[alive, t + 1] = index_now[alive]
-        boom = alive & (index_now >= tn.threshold)
+        if hazard is None:
+            boom = alive & (index_now >= tn.threshold)
+        else:
+            boom = alive & (rng.random(R) < hazard.hazard(index_now))
         if boom.any():
             escalated |= boom
             esc_time[boom] = t + 1
@@ -237,6 +266,7 @@ def simulate_batch(setup: Setup, runs: int, rng: np.random.Generator) -> dict[st
         "fail_actor": fail_actor,
         "positions": positions,
         "tension": tension.astype(np.float32),
+        "shock_hits": shock_hits,
     }
 
 
@@ -261,6 +291,7 @@ class PolicyResult:
     fail_actor: np.ndarray
     positions: np.ndarray
     tension: np.ndarray
+    shock_hits: np.ndarray
 
     @property
     def policy(self) -> str:
@@ -289,9 +320,35 @@ class PolicyResult:
             row["median_rounds"] = float(np.median(finite)) if finite.size else None
         return row
 
+    def interim_time(self) -> np.ndarray:
+        """(runs,) round at which the interim settlement was reached (NaN if never or none defined).
+
+        The interim settlement is the completion of the phase marked ``milestone: interim``.
+        """
+        k = self.setup.interim
+        if k < 0:
+            return np.full(self.runs, np.nan)
+        if k == self.setup.n_phases - 1:
+            return self.done_time
+        return np.where(self.reach_time[:, k + 1] > 0, self.reach_time[:, k + 1], np.nan)
+
+    def interim_settled(self) -> np.ndarray:
+        """(runs,) bool: the interim settlement was reached."""
+        return np.isfinite(self.interim_time())
+
     def outcome_probabilities(self) -> list[dict[str, Any]]:
-        """Probabilities of completion, breakdown (any) and escalation (any), with 95% intervals."""
+        """Probabilities of the interim and final settlements, breakdown and escalation (95% intervals).
+
+        The final settlement is the completion of the whole road map; the interim settlement (if the
+        file marks one) is reported apart.
+        """
+        interim = (
+            [self._prob("interim settlement", int(self.interim_settled().sum()), self.interim_time())]
+            if self.setup.interim >= 0
+            else []
+        )
         return [
+            *interim,
             self._prob("complete", int((self.outcome == 0).sum()), self.done_time),
             self._prob("breakdown", int(self.broken.sum())),
             self._prob("escalation", int(self.escalated.sum()), self.escalation_time),
@@ -380,8 +437,9 @@ class RoadmapResult:
             row: dict[str, Any] = {"policy": pr.policy}
             for r in pr.reach_probabilities()[1:-1]:
                 row[r["event"]] = _fmt(r)
-            for r in pr.outcome_probabilities()[:3]:
-                row[r["event"]] = _fmt(r)
+            for r in pr.outcome_probabilities():
+                if r["event"] != "ongoing at horizon":
+                    row[r["event"]] = _fmt(r)
             rows.append(row)
         return rows
 

@@ -25,16 +25,19 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from detente.scenario._errors import LocatedValueError
-from detente.scenario._fields import Identifier, Name, Text
+from detente.scenario._fields import AsOf, Identifier, Name, Text
 from detente.scenario.stance import Source
 
 __all__ = [
     "MOVE_KINDS",
+    "Behaviour",
     "Coalition",
+    "Coercion",
     "Commitment",
     "Completion",
     "Discount",
     "Entry",
+    "Escalation",
     "ExitRule",
     "Guarantor",
     "Move",
@@ -91,6 +94,11 @@ class Provenance(_Model):
     source: Identifier | None = Field(default=None, description="Id of a source in the file's sources.")
     quote: Text = Field(default="", description="Words quoted verbatim from the source.")
     estimate: Text = Field(default="", description="The analyst's rationale for numbers not in the quote.")
+    fitted: dict[str, Text] = Field(
+        default_factory=dict,
+        description="Numbers fitted to event data: field name -> the entry of the shipped calibration "
+        "(src/detente/data/korea/calibration.json) it equals, e.g. {rate: tests.pressure.p_after_quiet}.",
+    )
 
     @model_validator(mode="after")
     def _quote_needs_source(self) -> Provenance:
@@ -101,8 +109,8 @@ class Provenance(_Model):
         return self
 
     def has_provenance(self) -> bool:
-        """True when the block gives a quote or an estimate rationale."""
-        return bool(self.quote.strip() or self.estimate.strip())
+        """True when the block gives a quote, an estimate rationale or fitted values."""
+        return bool(self.quote.strip() or self.estimate.strip() or self.fitted)
 
 
 class Move(Provenance):
@@ -124,6 +132,11 @@ class Move(Provenance):
     )
     power_shift: Probability = Field(
         default=0.0, description="Share of the actor's bargaining power the move gives up (disarmament)."
+    )
+    domestic_cost: NonNegative = Field(
+        default=0.0,
+        description="Political cost at home of making the move (e.g. relief before verified dismantling); "
+        "added to ``cost`` in the actor's decision and reported apart.",
     )
 
 
@@ -153,6 +166,11 @@ class Phase(Provenance):
     entry: Entry = Field(default_factory=Entry)
     moves: tuple[Move, ...] = Field(min_length=1)
     exit: ExitRule
+    milestone: Literal["", "interim"] = Field(
+        default="",
+        description="'interim': completing this phase is the interim settlement, reported apart from the "
+        "final one (completing the last phase).",
+    )
 
     def actors(self) -> list[str]:
         """Actors with at least one move in this phase, in order of first appearance."""
@@ -180,6 +198,19 @@ class Guarantor(Provenance):
     penalty: NonNegative
     credibility: Probability
     from_phase: Identifier | None = None
+    dated: dict[AsOf, Probability] = Field(
+        default_factory=dict,
+        description="Credibility from a date on (YYYY, YYYY-MM or YYYY-MM-DD), applied by the scenario's "
+        "as-of date: a dated break such as a veto or a treaty.",
+    )
+
+    def credibility_at(self, as_of: str) -> float:
+        """The credibility in force on ``as_of`` (the latest dated value on or before it)."""
+        value = self.credibility
+        for when in sorted(self.dated):
+            if as_of and when <= as_of:
+                value = self.dated[when]
+        return value
 
 
 class Perception(Provenance):
@@ -216,6 +247,16 @@ class Shock(Provenance):
     rate: Probability
     size: NonNegative
     suspended_by: Identifier | None = None
+    rate_after: Probability | None = Field(
+        default=None,
+        description="Rate in a round right after a round with this shock (clustering: a two-state Markov "
+        "chain); default: the same as ``rate``.",
+    )
+    holds_after_breakdown: NonNegative = Field(
+        default=0.0,
+        description="Mean rounds the suspension keeps holding after the road map breaks down (the "
+        "suspending actor's patience without reward; 0: it ends at once).",
+    )
 
 
 class Tension(Provenance):
@@ -229,6 +270,10 @@ class Tension(Provenance):
 
     sides: tuple[tuple[Identifier, ...], tuple[Identifier, ...]]
     initial: NonNegative
+    initial_dated: dict[AsOf, NonNegative] = Field(
+        default_factory=dict,
+        description="The tension index from a date on, applied by the scenario's as-of date.",
+    )
     reaction: NonNegative
     restraint: float = Field(gt=0.0, le=1.0, allow_inf_nan=False)
     grievance: Finite = 0.0
@@ -236,6 +281,14 @@ class Tension(Provenance):
     defection_shock: NonNegative = 0.0
     threshold: float = Field(gt=0.0, allow_inf_nan=False)
     shocks: tuple[Shock, ...] = ()
+
+    def initial_at(self, as_of: str) -> float:
+        """The starting tension index for a scenario dated ``as_of``."""
+        value = self.initial
+        for when in sorted(self.initial_dated):
+            if as_of and when <= as_of:
+                value = self.initial_dated[when]
+        return value
 
     @model_validator(mode="after")
     def _sides(self) -> Tension:
@@ -246,6 +299,61 @@ class Tension(Provenance):
         if both:
             raise ValueError(f"{sorted(both)} on both sides; put each actor on one side only")
         return self
+
+
+class Escalation(Provenance):
+    """Escalation as a hazard: the chance of a military clash in a round rises with the tension index.
+
+    ``monthly_hazard`` is the chance at ``reference_index``; each point of tension above it multiplies
+    the chance by ``exp(slope)``. When a road map has this block, escalation is this random event and
+    the tension ``threshold`` only bounds the index; without it, escalation is the index reaching the
+    threshold. A clash ends the run.
+    """
+
+    monthly_hazard: Probability
+    reference_index: NonNegative
+    slope: float = Field(ge=0.0, le=1.0, allow_inf_nan=False)
+
+    def hazard(self, index: Any) -> Any:
+        """The clash probability at tension ``index`` (array or float)."""
+        import numpy as np
+
+        return np.minimum(
+            1.0, self.monthly_hazard * np.exp(self.slope * (np.asarray(index) - self.reference_index))
+        )
+
+
+class Behaviour(Provenance):
+    """Behavioural defaults of the strategies, stated in the file so that reports can show them.
+
+    ``prior`` and ``learning``: the starting belief that the other side carries the process through,
+    and the weight of the newest observation, for the ``self-enforcing`` rule; ``generosity``: the
+    chance that generous tit for tat forgives a breach (default: Molander's bound, 1/3). A policy's
+    strategy parameters override them.
+    """
+
+    prior: Probability = 0.8
+    learning: Probability = 0.3
+    generosity: Probability | None = None
+
+
+class Coercion(Provenance):
+    """Sanctions as a coercion channel: a monthly cost on ``target`` that relief moves lift.
+
+    While sanctions are in force the target loses ``monthly_cost x enforcement`` each round (in the
+    file's unit). Completing the phase of a relief move lifts its ``relief`` share for good. In the
+    target's decisions the sanctions it would escape by finishing the road map count as part of the
+    value of finishing (``future``), against the sanctions it keeps by reneging. ``enforcement``
+    (0-1) is how much of the cost bites, for example how strictly neighbours enforce; a policy can
+    change it.
+    """
+
+    target: Identifier
+    monthly_cost: NonNegative
+    enforcement: Probability = 1.0
+    relief: dict[Identifier, Probability] = Field(
+        default_factory=dict, description="Share of the sanctions each relief move lifts (by move id)."
+    )
 
 
 class Commitment(Provenance):
@@ -299,6 +407,11 @@ class Coalition(Provenance):
     information: Probability = 0.0
     credibility: Probability = 0.0
     side_payment: NonNegative = 0.0
+    entry_bonus: NonNegative = Field(
+        default=0.0,
+        description="Points added to every phase's entry tension limit (the coalition lowers the barrier "
+        "to talks).",
+    )
 
 
 class Policy(Provenance):
@@ -315,6 +428,35 @@ class Policy(Provenance):
     )
     guarantees: bool = Field(default=True, description="False: no guarantors and no guarantee moves.")
     coalition: Coalition | None = None
+    sequencing: dict[Identifier, int] = Field(
+        default_factory=dict,
+        description="Actors whose moves in each phase fall due only after their counterparts have "
+        "complied this many rounds in a row in that phase ('you first'); before that their not moving "
+        "is no breach.",
+    )
+    enforcement: Probability | None = Field(
+        default=None, description="Overrides the coercion block's sanctions enforcement (0-1)."
+    )
+    bundle: bool = Field(
+        default=False,
+        description="True when the policy changes several levers at once on purpose; otherwise it may "
+        "differ from the first (baseline) policy in one lever only.",
+    )
+
+    def levers(self, baseline: Policy, actors: list[str]) -> list[str]:
+        """The levers in which this policy differs from ``baseline`` (strategies of ``actors``)."""
+        out = [f"strategy of {a}" for a in actors if self.strategy_for(a) != baseline.strategy_for(a)]
+        if self.perception != baseline.perception:
+            out.append("perception")
+        if self.guarantees != baseline.guarantees:
+            out.append("guarantees")
+        if self.coalition != baseline.coalition:
+            out.append("coalition")
+        if self.sequencing != baseline.sequencing:
+            out.append("sequencing")
+        if self.enforcement != baseline.enforcement:
+            out.append("enforcement")
+        return out
 
     @model_validator(mode="after")
     def _perception_keys(self) -> Policy:
@@ -359,6 +501,9 @@ class Process(_Model):
     perception: Perception
     tension: Tension
     commitment: Commitment | None = None
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+    coercion: Coercion | None = None
+    escalation: Escalation | None = None
     completion: Completion
     escalation_effects: dict[Identifier, Effect] = Field(default_factory=dict)
     escalation_note: Text = ""
@@ -402,6 +547,12 @@ class Process(_Model):
         ]
         if self.commitment is not None:
             out.append(("commitment", self.commitment))
+        if self.coercion is not None:
+            out.append(("coercion", self.coercion))
+        if self.escalation is not None:
+            out.append(("escalation", self.escalation))
+        if "behaviour" in self.model_fields_set:
+            out.append(("behaviour", self.behaviour))
         out += [(f"guarantors[{k}]", g) for k, g in enumerate(self.guarantors)]
         out += [(f"tension.shocks[{k}]", s) for k, s in enumerate(self.tension.shocks)]
         for k, ph in enumerate(self.phases):
