@@ -155,6 +155,14 @@ def roadmap(
             )
             rows.append(row)
         print_rows(rows, title=f"Median time (rounds of {unit}) and the step that fails most")
+        b = p.behaviour
+        console.print(
+            f"Behaviour defaults (in the file): prior belief {b.prior:g}, learning {b.learning:g}, "
+            f"generosity {'1/3' if b.generosity is None else f'{b.generosity:g}'}; horizon {p.horizon} "
+            f"rounds; scenario as of {s.as_of or 'undated'}. Intervals: Monte Carlo only (95%).",
+            markup=False,
+            soft_wrap=True,
+        )
         if json_out is not None:
             files.add(json_out, json_text(result.to_json_dict()))
             commit(files)
@@ -246,6 +254,68 @@ def check(
             )
         if json_out is not None:
             files.add(json_out, json_text(report))
+            commit(files)
+
+
+@app.command("replay")
+def replay_command(
+    replay_file: Annotated[
+        Path | None,
+        typer.Option("--replay", help="Replay YAML file; default: the embedded Korean replay."),
+    ] = None,
+    runs: Annotated[
+        int, typer.Option("--runs", "-n", min=10, max=100_000, help="Monte Carlo runs per episode.")
+    ] = 2000,
+    seed: SeedOpt = 0,
+    json_out: JsonOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Replay the road map on history: dated episodes, the policy followed, scored against what happened.
+
+    Prints each question's forecast, the base-rate and no-change baselines and the outcome, then the
+    mean Brier and log scores in and out of sample (out: the window starts after the calibration
+    cutoff) with skill against each baseline.
+    """
+    from detente.process.replay import load_embedded_replay, load_replay, replay
+
+    with outputs([json_out], force=force) as files:
+        book = load_replay(replay_file) if replay_file is not None else load_embedded_replay("korea")
+        with console.status(f"replaying {len(book.episodes)} episodes"):
+            result = replay(book, runs=runs, seed=seed)
+        print_rows(
+            [
+                {
+                    "episode": r["episode"],
+                    "question": r["text"],
+                    "sample": r["sample"],
+                    "road map": f"{r['p_roadmap']:.2f}",
+                    "base rate": f"{r['p_base_rate']:.2f}",
+                    "no change": f"{r['p_no_change']:.2f}",
+                    "outcome": "yes" if r["outcome"] else "no",
+                }
+                for r in result.rows
+            ],
+            title=f"{book.name}: {runs} runs per episode, seed {seed}, cutoff {book.cutoff}",
+        )
+        print_rows(
+            [
+                {
+                    "sample": row["sample"],
+                    "questions": row["questions"],
+                    "Brier: road map": f"{row['brier_roadmap']:.3f}",
+                    "base rate": f"{row['brier_base_rate']:.3f}",
+                    "no change": f"{row['brier_no_change']:.3f}",
+                    "skill vs base rate": f"{row['brier_skill_vs_base_rate']:+.2f}",
+                    "skill vs no change": f"{row['brier_skill_vs_no_change']:+.2f}",
+                    "log: road map": f"{row['log_roadmap']:.3f}",
+                    "log skill vs base rate": f"{row['log_skill_vs_base_rate']:+.2f}",
+                }
+                for row in result.summary()
+            ],
+            title="Scores (lower is better; skill = 1 - score / baseline score)",
+        )
+        if json_out is not None:
+            files.add(json_out, json_text(result.to_json_dict()))
             commit(files)
 
 

@@ -270,7 +270,7 @@ def prepare(
     esc = np.zeros(n_issues)
     for iss, v in process.escalation_effects.items():
         esc[iidx[iss]] = v
-    strategies = tuple(_strategy(process, policy, a) for a in actors)
+    strategies = tuple(_strategy(process, policy, a, scenario.as_of) for a in actors)
     lead = np.array([policy.sequencing.get(a, 0) for a in actors], dtype=np.int64)
     bonus = coalition.entry_bonus if coalition is not None else 0.0
     interim = next((k for k, ph in enumerate(phases) if ph.milestone == "interim"), -1)
@@ -339,13 +339,13 @@ def _phase_index(phases: list[Phase], phase_id: str | None) -> int:
     return ids.index(phase_id)
 
 
-def _strategy(process: Process, policy: Policy, actor: str) -> Strategy:
+def _strategy(process: Process, policy: Policy, actor: str, as_of: str) -> Strategy:
     """The actor's strategy under the policy, with the file's behavioural defaults filled in."""
     choice = policy.strategy_for(actor)
     params = dict(choice.params)
     b = process.behaviour
     if choice.name == "self-enforcing":
-        params.setdefault("prior", b.prior)
+        params.setdefault("prior", b.prior_at(as_of))
         params.setdefault("learning", b.learning)
     elif choice.name == "gtft" and b.generosity is not None:
         params.setdefault("q", b.generosity)

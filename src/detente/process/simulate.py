@@ -86,7 +86,8 @@ def simulate_batch(setup: Setup, runs: int, rng: np.random.Generator) -> dict[st
     ``broken`` (runs,) bool, ``escalated`` (runs,) bool, ``escalation_time`` (runs,),
     ``fail_phase``/``fail_actor`` (runs,) index of the phase and actor blamed for a breakdown (-1 if
     none), ``positions`` (runs, I) final issue positions, ``tension`` (runs, horizon + 1) index,
-    ``shock_hits`` (runs, horizon, S) the rounds in which each shock happened (not suspended).
+    ``shock_hits`` (runs, horizon, S) the rounds in which each shock happened (not suspended),
+    ``break_time`` (runs,) round of the breakdown (NaN if none).
     """
     p = setup.process
     R, K, N = runs, setup.n_phases, setup.n_actors
@@ -115,6 +116,7 @@ def simulate_batch(setup: Setup, runs: int, rng: np.random.Generator) -> dict[st
     done_time = np.full(R, np.nan)
     esc_time = np.full(R, np.nan)
     fail_phase = np.full(R, -1, dtype=np.int64)
+    break_time = np.full(R, np.nan)
     fail_actor = np.full(R, -1, dtype=np.int64)
     positions = np.broadcast_to(setup.start, (R, len(setup.issues))).copy()
     hostility = np.full((R, 2), setup.initial_tension)
@@ -205,6 +207,7 @@ def simulate_batch(setup: Setup, runs: int, rng: np.random.Generator) -> dict[st
         fails = going & (bad >= setup.patience[k])
         if fails.any():
             broken |= fails
+            break_time[fails] = t + 1
             fail_phase[fails] = k[fails]
             fail_actor[fails] = np.argmax(breaches[fails], axis=1)
             if S:  # suspensions in force may outlast the breakdown (the suspending actor's patience)
@@ -267,6 +270,7 @@ def simulate_batch(setup: Setup, runs: int, rng: np.random.Generator) -> dict[st
         "positions": positions,
         "tension": tension.astype(np.float32),
         "shock_hits": shock_hits,
+        "break_time": break_time,
     }
 
 
@@ -292,6 +296,7 @@ class PolicyResult:
     positions: np.ndarray
     tension: np.ndarray
     shock_hits: np.ndarray
+    break_time: np.ndarray
 
     @property
     def policy(self) -> str:
@@ -491,11 +496,13 @@ def simulate(
     seed: int = 0,
     n_jobs: int | None = 1,
     on_progress: Callable[[int, int], None] | None = None,
+    start_phase: str | None = None,
 ) -> tuple[PolicyResult, ...]:
     """Simulate the road map under each policy (default: all the file's policies).
 
     Runs are split into batches of :data:`BATCH`; batch b of policy P is seeded from (seed, P, b),
-    so a policy's results do not depend on the other policies run, nor on ``n_jobs``.
+    so a policy's results do not depend on the other policies run, nor on ``n_jobs``. ``start_phase``
+    starts every run in that phase (the earlier ones taken as done).
     """
     if runs < 1:
         raise ParameterError(f"runs={runs} is below 1", where="--runs", fix="use 1 or more runs")
@@ -508,7 +515,7 @@ def simulate(
                 where="--policy",
                 fix=f"use one of: {', '.join(known)}",
             )
-    setups = [prepare(process, scenario, pid) for pid in ids]
+    setups = [prepare(process, scenario, pid, start_phase=start_phase) for pid in ids]
     tasks = []
     for n, setup in enumerate(setups):
         for b, start in enumerate(range(0, runs, BATCH)):

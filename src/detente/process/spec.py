@@ -335,6 +335,19 @@ class Behaviour(Provenance):
     prior: Probability = 0.8
     learning: Probability = 0.3
     generosity: Probability | None = None
+    prior_dated: dict[AsOf, Probability] = Field(
+        default_factory=dict,
+        description="The prior belief from a date on, applied by the scenario's as-of date (trust is "
+        "lower after a failed summit than before the first).",
+    )
+
+    def prior_at(self, as_of: str) -> float:
+        """The prior belief for a scenario dated ``as_of``."""
+        value = self.prior
+        for when in sorted(self.prior_dated):
+            if as_of and when <= as_of:
+                value = self.prior_dated[when]
+        return value
 
 
 class Coercion(Provenance):
