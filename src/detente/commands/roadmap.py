@@ -121,10 +121,24 @@ def roadmap(
     ] = 1000,
     seed: SeedOpt = 0,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1: one per CPU).")] = 1,
+    draws: Annotated[
+        int,
+        typer.Option(
+            "--parameter-draws",
+            min=0,
+            max=1000,
+            help="Parameter sets drawn for intervals with parameter uncertainty (0: none).",
+        ),
+    ] = 20,
     json_out: JsonOpt = None,
     force: ForceOpt = False,
 ) -> None:
-    """Simulate the road map under each policy: phase reach, breakdown and escalation, 95% intervals."""
+    """Simulate the road map under each policy: settlements, breakdown and escalation, with intervals.
+
+    The first table's 95% intervals are Monte Carlo only (the file's numbers as given); the second
+    draws the fitted numbers from their fits and the estimates from their ranges
+    (--parameter-draws sets, each of --runs / 5 runs) and shows the 2.5-97.5% range over the draws.
+    """
     if ctx.invoked_subcommand is not None:
         return
     from detente.process.simulate import RoadmapResult, simulate
@@ -155,16 +169,46 @@ def roadmap(
             )
             rows.append(row)
         print_rows(rows, title=f"Median time (rounds of {unit}) and the step that fails most")
+        params = None
+        if draws > 0:
+            from detente.process.uncertainty import simulate_with_parameters
+
+            per_draw = max(50, runs // 5)
+            with progress(f"{draws} parameter draws x {per_draw} runs") as update:
+                params = simulate_with_parameters(
+                    p,
+                    s,
+                    policy,
+                    draws=draws,
+                    runs_per_draw=per_draw,
+                    seed=seed,
+                    n_jobs=jobs,
+                    on_progress=update,
+                )
+            table: dict[str, dict[str, Any]] = {}
+            for r in params.rows():
+                table.setdefault(r["policy"], {"policy": r["policy"]})[r["event"]] = (
+                    f"{r['mean']:.2f} [{r['low']:.2f}, {r['high']:.2f}]"
+                )
+            print_rows(
+                list(table.values()),
+                title=f"With parameter uncertainty: mean over {draws} draws [2.5%, 97.5% over draws]",
+            )
         b = p.behaviour
         console.print(
             f"Behaviour defaults (in the file): prior belief {b.prior:g}, learning {b.learning:g}, "
             f"generosity {'1/3' if b.generosity is None else f'{b.generosity:g}'}; horizon {p.horizon} "
-            f"rounds; scenario as of {s.as_of or 'undated'}. Intervals: Monte Carlo only (95%).",
+            f"rounds; scenario as of {s.as_of or 'undated'}. First table: Monte Carlo intervals only.",
             markup=False,
             soft_wrap=True,
         )
         if json_out is not None:
-            files.add(json_out, json_text(result.to_json_dict()))
+            data = result.to_json_dict()
+            data["behaviour"] = p.behaviour.model_dump(
+                include={"prior", "learning", "generosity", "prior_dated"}
+            )
+            data["parameter_uncertainty"] = params.to_json_dict() if params is not None else None
+            files.add(json_out, json_text(data))
             commit(files)
 
 
@@ -370,3 +414,8 @@ def duel(
         if json_out is not None:
             files.add(json_out, json_text(data))
             commit(files)
+
+
+from detente.commands.calibrate import calibrate as _calibrate  # noqa: E402
+
+app.command("calibrate")(_calibrate)

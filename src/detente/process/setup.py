@@ -181,6 +181,7 @@ def prepare(
     coalition = policy.coalition
     settings = process.perception.model_dump()
     settings.update(policy.perception)
+    settings["ranges"] = {}  # the file's ranges describe its own numbers, not a policy's overrides
     info = float(settings["information"]) + (coalition.information if coalition else 0.0)
     perception = Perception.model_validate({**settings, "information": min(1.0, info)})
     scale = 1.0 - perception.information

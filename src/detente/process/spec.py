@@ -96,9 +96,32 @@ class Provenance(_Model):
     estimate: Text = Field(default="", description="The analyst's rationale for numbers not in the quote.")
     fitted: dict[str, Text] = Field(
         default_factory=dict,
-        description="Numbers fitted to event data: field name -> the entry of the shipped calibration "
-        "(src/detente/data/korea/calibration.json) it equals, e.g. {rate: tests.pressure.p_after_quiet}.",
+        description="Numbers fitted to event data: field name -> the parameter of the shipped "
+        "calibration (src/detente/data/korea/calibration.json) it equals, e.g. "
+        "{rate: tests.pressure.p_test_after_quiet}; parameter-uncertainty runs draw it from its fit.",
     )
+    ranges: dict[str, tuple[Finite, Finite]] = Field(
+        default_factory=dict,
+        description="Plausible ranges of estimated numbers: field name -> [low, high]; parameter-"
+        "uncertainty runs draw the field uniformly from its range.",
+    )
+
+    @model_validator(mode="after")
+    def _ranges_hold_their_values(self) -> Provenance:
+        for name, (low, high) in self.ranges.items():
+            value = getattr(self, name, None)
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise LocatedValueError(
+                    f"'ranges' names {name!r}, which is not a number of this block; name a numeric field",
+                    ("ranges", name),
+                )
+            if not low <= value <= high:
+                raise LocatedValueError(
+                    f"the range [{low:g}, {high:g}] of {name!r} does not hold its value {value:g}; "
+                    "widen the range or correct the value",
+                    ("ranges", name),
+                )
+        return self
 
     @model_validator(mode="after")
     def _quote_needs_source(self) -> Provenance:
