@@ -99,7 +99,7 @@ def test_sequencing_wins_where_the_us_needs_to_see_compliance_first():
 def test_information_wins_where_misread_compliance_breaks_the_freeze():
     p, k = _variant(
         domestic=("    domestic_cost: 2\n", "    domestic_cost: 0\n"),
-        false_alarms=("  false_alarm: 0.08\n", "  false_alarm: 0.25\n"),
+        false_alarms=("  false_alarm: 0.08\n", "  false_alarm: 0.24\n"),
     )
     shares = _interim(p, k, ["engagement", "information"])
     assert shares["information"] > shares["engagement"] + 0.2
