@@ -144,3 +144,121 @@ def test_wide_tables_are_never_cropped(capsys):
     out = capsys.readouterr().out
     for key, value in row.items():
         assert key in out and value in out
+
+
+VETO_YAML = """\
+name: Peninsula
+as_of: "2026-11"
+horizon: within five years, if talks resume
+actors:
+  - {id: DPRK, name: DPRK, capability: 4}
+  - {id: USA, name: USA, capability: 11}
+issues:
+  - {id: nuclear, name: Nuclear programme, status_quo: 90, veto_players: [DPRK]}
+  - {id: talks, name: Talks}
+stances:
+  - {actor: DPRK, issue: nuclear, position: 95, salience: 50}
+  - {actor: USA, issue: nuclear, position: 20, salience: 50}
+  - {actor: DPRK, issue: talks, position: 30, salience: 50}
+  - {actor: USA, issue: talks, position: 70, salience: 50}
+"""
+STATEMENT = (
+    "Forecast: the outcome if the parties bargain to a settlement, within five years, if talks resume "
+    "(the scenario's horizon; as of 2026-11). No change: the status quo (- where an issue states none)."
+)
+
+
+@pytest.fixture
+def veto_file(tmp_path):
+    path = tmp_path / "peninsula.yaml"
+    path.write_text(VETO_YAML)
+    return str(path)
+
+
+def _row(stdout: str, label: str) -> list[str]:
+    line = next(x for x in stdout.splitlines() if label in x)
+    return [c.strip() for c in line.strip("│┃ ").split("│")]
+
+
+def test_forecast_states_conditioning_and_shows_the_no_change_baseline(veto_file):
+    r = invoke("forecast", veto_file, "--model", "compromise")
+    assert r.exit_code == 0, r.output
+    assert STATEMENT in r.stdout.splitlines()  # one whole line, never wrapped
+    assert "no change (status quo)" in r.stdout
+    assert _row(r.stdout, "Nuclear programme") == ["Nuclear programme", "90.0", "90.0"]  # 40 held at 90
+    assert _row(r.stdout, "Talks") == ["Talks", "-", "59.3"]
+    assert "The veto players bound the forecast of: compromise on nuclear (40.0 unconstrained)" in r.stdout
+
+
+def test_forecast_of_an_undated_scenario_says_so():
+    r = invoke("forecast", "ktab-3dim", "--model", "compromise")
+    assert r.exit_code == 0, r.output
+    assert (
+        "Forecast: the outcome if the parties bargain to a settlement, horizon not stated (undated). "
+        "No change: the status quo, which no issue states."
+    ) in r.stdout.splitlines()
+    header = next(x for x in r.stdout.splitlines() if "issue" in x and "compromise" in x)
+    assert "no change (status quo)" in header and header.count("status quo") == 1  # not the old title
+
+
+def test_forecast_marks_a_model_that_does_not_honour_vetoes(veto_file):
+    r = invoke("forecast", veto_file, "--model", "smp")
+    assert r.exit_code == 0, r.output
+    assert _row(r.stdout, "Nuclear programme")[2].endswith(" *")
+    assert not _row(r.stdout, "Talks")[2].endswith("*")
+    assert "* smp does not honour the veto players of: nuclear (DPRK)" in r.stdout.splitlines()
+
+
+def test_run_marks_models_that_do_not_honour_vetoes_and_writes_the_json_context(veto_file, tmp_path):
+    out = tmp_path / "c.json"
+    r = invoke(
+        "run", veto_file, "--out", str(tmp_path / "r"), "-m", "compromise", "-m", "smp", "--json", str(out)
+    )
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert STATEMENT in lines
+    assert "* smp does not honour the veto players of: nuclear (DPRK)" in lines
+    assert _row(r.stdout, "nuclear")[:3] == ["nuclear", "90.0", "90.0"]
+    data = json.loads(out.read_text())
+    assert {f["model"] for f in data["forecasts"]} == {"compromise", "smp"}  # the old keys stay
+    assert data["scenario"] == "Peninsula" and data["seed"] == 0
+    assert data["conditioning"] == "the outcome if the parties bargain to a settlement"
+    assert data["horizon"] == "within five years, if talks resume" and data["as_of"] == "2026-11"
+    assert data["no_change"] == {"nuclear": 90.0, "talks": None}
+    assert data["veto_players"] == {"nuclear": ["DPRK"]}
+    assert data["vetoes_not_honoured"] == {"smp": ["nuclear"]}
+    veto = data["forecasts"][0]["issues"][0]["details"]["veto"]
+    assert veto["players"] == ["DPRK"] and veto["acceptable"] == [90.0, 100.0] and veto["bound"] is True
+    assert veto["unconstrained"] == pytest.approx(40.0)
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert "within five years, if talks resume (the scenario&#39;s horizon; as of 2026-11)" in html
+    assert "Track record on EU legislation (DEU data), not on this scenario" in html
+
+
+def test_forecast_json_has_the_context_keys(veto_file, tmp_path):
+    out = tmp_path / "f.json"
+    r = invoke("forecast", veto_file, "--model", "smp", "--json", str(out))
+    assert r.exit_code == 0, r.output
+    data = json.loads(out.read_text())
+    old = {"model", "parameters", "seed", "scenario", "status", "turns", "forecast", "intervals", "details"}
+    assert old <= set(data)
+    assert data["conditioning"] == "the outcome if the parties bargain to a settlement"
+    assert data["horizon"] == "within five years, if talks resume" and data["as_of"] == "2026-11"
+    assert data["no_change"] == {"nuclear": 90.0, "talks": None}
+    assert data["vetoes_not_honoured"] == ["nuclear"]
+    r = invoke("forecast", "ec-emissions", "--json", str(tmp_path / "g.json"))
+    data = json.loads((tmp_path / "g.json").read_text())
+    assert data["horizon"] is None and data["as_of"] is None and data["no_change"] == {"delay": None}
+    assert data["vetoes_not_honoured"] == []
+
+
+def test_models_says_which_models_honour_vetoes():
+    from detente.models import ALL_MODELS
+
+    r = invoke("models")
+    lines = r.stdout.splitlines()
+    for cls in ALL_MODELS:
+        start = next(k for k, x in enumerate(lines) if x.startswith(f"{cls.name}:"))
+        veto = next(x for x in lines[start:] if x.startswith("  veto players:"))
+        expected = "honoured" if cls.tags.honours_vetoes else "not honoured"
+        assert veto.startswith(f"  veto players: {expected}"), (cls.name, veto)

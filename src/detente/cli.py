@@ -15,8 +15,9 @@ this file.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -44,6 +45,9 @@ from detente.scenario.io import dumps_scenario, format_for_path
 from detente.scenario.io import load_scenario as load_scenario_file
 from detente.scenario.scenario import Scenario
 from detente.scenarios import DEFAULT_SCENARIO
+
+if TYPE_CHECKING:
+    from detente.models.result import Forecast
 
 __all__ = ["app", "main"]
 
@@ -280,6 +284,13 @@ def models() -> None:
             f"({cls.limits.why})",
             markup=False,
         )
+        console.print(
+            "  veto players: honoured (no veto player is worse off than at the status quo)"
+            if cls.tags.honours_vetoes
+            else "  veto players: not honoured (the model's own dynamics decide the outcome)",
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 @app.command()
@@ -298,7 +309,7 @@ def run(
     from detente.models import ALL_MODELS, get_model
     from detente.models.compare import compare_models
     from detente.report.run import run_report
-    from detente.report.tables import forecast_table
+    from detente.report.tables import forecast_context, forecast_table, vetoes_not_honoured
 
     report_path = out / "report.html"
     with outputs([report_path, json_out], force=force) as files:
@@ -325,13 +336,19 @@ def run(
             title=f"Forecasts: {s.name}",
             columns=["id", *[k for k in rows[0] if k not in ("id", "issue")]],
         )
+        _print_forecast_notes(s, comparison.forecasts)
         for name, reason in comparison.failures.items():
             err_console.print(f"note: model {name} did not run: {reason}", markup=False, soft_wrap=True)
         with console.status("writing the report"):
             html = run_report(s, comparison, command=command_line())
         files.add(report_path, html)
         if json_out is not None:
-            files.add(json_out, json_text(comparison.model_dump(mode="json")))
+            data = {
+                **comparison.model_dump(mode="json"),
+                **forecast_context(s),
+                "vetoes_not_honoured": vetoes_not_honoured(s, comparison.forecasts),
+            }
+            files.add(json_out, json_text(data))
         commit(files)
 
 
@@ -350,7 +367,7 @@ def forecast(
 ) -> None:
     """Forecast a scenario with one model; print the forecast and any per-round summary."""
     from detente.models import get_model
-    from detente.report.tables import forecast_table, rounds_table
+    from detente.report.tables import forecast_context, forecast_table, rounds_table, vetoes_not_honoured
 
     with outputs([json_out], force=force) as files:
         s = load(scenario)
@@ -370,9 +387,23 @@ def forecast(
             title=f"{m.name} forecast: {s.name} ({f.status.value})",
             columns=[k for k in rows[0] if k != "id"],
         )
+        _print_forecast_notes(s, [f])
         if json_out is not None:
-            files.add(json_out, json_text(f.to_json_dict()))
+            data = {
+                **f.to_json_dict(),
+                **forecast_context(s),
+                "vetoes_not_honoured": vetoes_not_honoured(s, [f]).get(f.model, []),
+            }
+            files.add(json_out, json_text(data))
             commit(files)
+
+
+def _print_forecast_notes(s: Scenario, forecasts: Sequence[Forecast]) -> None:
+    """Print, one line each under a forecast table, what the forecasts are and how vetoes entered."""
+    from detente.report.tables import forecast_statement, veto_notes
+
+    for line in [forecast_statement(s), *veto_notes(s, forecasts)]:
+        console.print(line, markup=False, soft_wrap=True)
 
 
 # --- commands from detente.commands (one line each) -------------------------------------------------

@@ -8,11 +8,16 @@ Write a new one-dimensional model by subclassing :class:`IssueByIssueModel` and 
 ``_forecast_issue``; write a multidimensional one by subclassing :class:`ForecastModel` and
 implementing ``forecast``. Give the class ``name``, ``summary`` and ``tags``, and add it to
 ``ALL_MODELS`` in :mod:`detente.models`.
+
+Veto players (:attr:`detente.scenario.Issue.veto_players`) can hold an issue at its status quo alone.
+A model tagged ``honours_vetoes`` keeps its forecast where every veto player is at least as well off
+as at the status quo (:func:`veto_interval`); :class:`IssueByIssueModel` does this for its subclasses,
+and a multidimensional model tagged so must do it itself (the contract checks hold it to that).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
@@ -25,7 +30,17 @@ from detente.errors import ModelError, ParameterError
 from detente.models.result import Forecast, IssueForecast, Round, Status
 from detente.scenario import IssueData, Scenario
 
-__all__ = ["ForecastModel", "IssueByIssueModel", "ModelLimits", "ModelTags", "OnRound", "ParameterInfo"]
+__all__ = [
+    "VETO_TOLERANCE",
+    "ForecastModel",
+    "IssueByIssueModel",
+    "ModelLimits",
+    "ModelTags",
+    "OnRound",
+    "ParameterInfo",
+    "apply_vetoes",
+    "veto_interval",
+]
 
 OnRound = Callable[[Round], None]
 """Callback a caller may pass to watch a dynamic model's rounds as they are computed."""
@@ -45,6 +60,10 @@ class ModelTags:
         The model treats issues jointly (multidimensional); otherwise issue by issue.
     needs_capability : bool
         Capabilities enter the forecast.
+    honours_vetoes : bool
+        The forecast of an issue with veto players stays inside the outcomes every veto player
+        weakly prefers to the status quo (:func:`veto_interval`). Models whose own dynamics decide
+        the outcome (challenges, bargains, elections) leave it False and ignore veto players.
     reference : str
         The paper or specification the model follows.
     """
@@ -53,6 +72,7 @@ class ModelTags:
     produces_rounds: bool = False
     joint_issues: bool = False
     needs_capability: bool = True
+    honours_vetoes: bool = False
     reference: str = ""
 
 
@@ -105,6 +125,62 @@ class ParameterInfo:
     type: str
     default: Any
     description: str
+
+
+VETO_TOLERANCE = 1e-9
+"""A forecast moved by no more than this (0-100 scale) onto the veto interval is not counted as bound."""
+
+
+def veto_interval(status_quo: float, veto_positions: Sequence[float] | np.ndarray) -> tuple[float, float]:
+    """The outcomes every veto player weakly prefers to the status quo, as an interval of 0-100.
+
+    With detente's symmetric (distance-based) utilities, a veto player at ``p`` accepts ``x`` exactly
+    when ``|x - p| <= |status_quo - p|``: an interval around ``p`` with the status quo at one end.
+    The intersection over veto players, within 0-100, always contains the status quo, so it is never
+    empty. Without veto players it is the whole scale.
+
+    >>> veto_interval(90.0, [95.0])  # |x - 95| <= 5
+    (90.0, 100.0)
+    >>> veto_interval(85.0, [95.0])  # |x - 95| <= 10, cut at 100
+    (85.0, 100.0)
+    >>> veto_interval(40.0, [40.0])
+    (40.0, 40.0)
+    >>> veto_interval(50.0, [60.0, 30.0])  # [40, 70] and [10, 50]
+    (50.0, 50.0)
+    >>> veto_interval(50.0, [60.0, 55.0])  # [40, 70] and [50, 60]
+    (50.0, 60.0)
+    """
+    lo, hi = 0.0, 100.0
+    for p in np.asarray(veto_positions, dtype=float):
+        far = 2.0 * p - status_quo  # the other end of the actor's acceptable interval
+        # The status quo end is kept exactly, so the intersection always contains it.
+        lo = max(lo, min(status_quo, far))
+        hi = min(hi, max(status_quo, far))
+    return float(lo), float(hi)
+
+
+def apply_vetoes(data: IssueData, position: float) -> tuple[float, dict[str, Any] | None]:
+    """Project a forecast onto the issue's veto interval; return it with a record for ``details``.
+
+    The record (None when the issue has no veto players) is ``{"players": [...], "unconstrained":
+    position before projection, "acceptable": [low, high], "bound": whether the veto moved the
+    forecast by more than :data:`VETO_TOLERANCE`}``. A veto player without a stance on the issue takes
+    no part (a validated scenario has none; a sub-scenario copied without validation, such as a
+    coalition's in :mod:`detente.deals.coalition`, may leave veto players out).
+    """
+    where = {a: k for k, a in enumerate(data.actor_ids)}
+    players = [a for a in data.issue.veto_players if a in where]
+    if not players or data.status_quo is None:
+        return position, None
+    lo, hi = veto_interval(data.status_quo, [data.positions[where[a]] for a in players])
+    bounded = min(max(position, lo), hi)
+    record = {
+        "players": list(players),
+        "unconstrained": float(position),
+        "acceptable": [lo, hi],
+        "bound": abs(bounded - position) > VETO_TOLERANCE,
+    }
+    return float(bounded), record
 
 
 class ForecastModel(BaseModel):
@@ -208,7 +284,9 @@ class IssueByIssueModel(ForecastModel):
 
     Subclasses implement :meth:`_forecast_issue`. Each issue gets its own random stream derived
     from the seed and the issue id, so adding, removing or reordering issues does not change the
-    forecast of the others.
+    forecast of the others. A subclass tagged ``honours_vetoes`` has each forecast projected onto its
+    issue's veto interval (:func:`apply_vetoes`); the issue's ``details["veto"]`` then records the
+    unconstrained forecast, the acceptable interval and whether the veto bound the forecast.
     """
 
     def forecast(
@@ -221,6 +299,10 @@ class IssueByIssueModel(ForecastModel):
             data = scenario.issue_data(issue_id)
             rng = spawn(seed, self.name, issue_id) if self.tags.stochastic else None
             position, details = self._forecast_issue(data, rng)
+            if self.tags.honours_vetoes:
+                position, record = apply_vetoes(data, float(position))
+                if record is not None:
+                    details = {**details, "veto": record}
             out.append(IssueForecast(issue=issue_id, position=float(position), details=details))
         return self._result(scenario, seed, out)
 

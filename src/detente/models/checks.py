@@ -18,12 +18,20 @@ import numpy as np
 from annotated_types import Ge, Gt, Le, Lt
 
 from detente.errors import DetenteError, ParameterError
-from detente.models.base import ForecastModel
+from detente.models.base import ForecastModel, veto_interval
 from detente.models.result import Forecast
 from detente.scenario import Actor, Issue, Scenario, Stance
 from detente.scenarios import list_scenarios, load_scenario
 
-__all__ = ["ALL_CHECKS", "KNOWN_EXCEPTIONS", "check_model", "invalid_values", "small_scenario"]
+__all__ = [
+    "ALL_CHECKS",
+    "KNOWN_EXCEPTIONS",
+    "check_model",
+    "invalid_values",
+    "small_scenario",
+    "veto_scenarios",
+    "without_vetoes",
+]
 
 KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {}
 """(model name, check name) -> why the model deliberately fails that check."""
@@ -43,6 +51,76 @@ def small_scenario() -> Scenario:
         for k, a in enumerate(actors)
     ]
     return Scenario(name="Contract", actors=actors, issues=issues, stances=stances)
+
+
+def veto_scenarios(count: int = 24, seed: int = 20261128) -> list[Scenario]:
+    """Scenarios whose issues have veto players: hand-made corner cases, then ``count`` seeded random ones.
+
+    The corner cases: a veto player at the status quo (the only acceptable outcome is the status
+    quo), a DPRK-like veto player near the end of the scale that the others are far from, two veto
+    players on either side of the status quo, and a veto player of zero salience (which the Nash
+    product leaves out). The random ones have 2 to 6 actors on 1 to 3 issues, positions on a grid of
+    5 (so ties occur) or anywhere, some saliences of zero, and 1 to 3 veto players per issue.
+    """
+    out = [
+        _veto_case("at status quo", [40.0, 10.0, 90.0], [50.0, 60.0, 70.0], [1.0, 2.0, 3.0], 40.0, [0]),
+        _veto_case("DPRK-like", [95.0, 5.0, 20.0, 10.0], [100.0, 80, 60, 50], [1.0, 4, 2, 2], 90.0, [0]),
+        _veto_case("two sides", [60.0, 30.0, 0.0, 100.0], [50.0, 50, 50, 50], [1.0, 1, 3, 3], 50.0, [0, 1]),
+        _veto_case("zero salience", [70.0, 10.0, 30.0], [0.0, 80.0, 40.0], [1.0, 2.0, 3.0], 60.0, [0]),
+    ]
+    rng = np.random.default_rng(seed)
+    for k in range(count):
+        n = int(rng.integers(2, 7))
+        actors = [
+            Actor(id=f"a{j}", name=f"Actor {j}", capability=float(rng.uniform(0.5, 5))) for j in range(n)
+        ]
+        issues, stances = [], []
+        for i in range(int(rng.integers(1, 4))):
+            grid = bool(rng.integers(2))
+            pos = np.round(rng.uniform(0, 100, n) / 5) * 5 if grid else rng.uniform(0, 100, n)
+            sal = np.where(rng.uniform(size=n) < 0.15, 0.0, rng.uniform(5, 100, n))
+            sal[int(rng.integers(n))] = 50.0  # at least one actor with weight
+            sq = float(np.round(rng.uniform(0, 100) / 5) * 5 if grid else rng.uniform(0, 100))
+            vetoes = rng.choice(n, size=int(rng.integers(1, min(n, 3) + 1)), replace=False)
+            issues.append(
+                Issue(
+                    id=f"i{i}",
+                    name=f"Issue {i}",
+                    status_quo=sq,
+                    veto_players=[f"a{v}" for v in sorted(vetoes)],
+                )
+            )
+            stances += [
+                Stance(actor=f"a{j}", issue=f"i{i}", position=float(pos[j]), salience=float(sal[j]))
+                for j in range(n)
+            ]
+        out.append(Scenario(name=f"Vetoes {k}", actors=actors, issues=issues, stances=stances))
+    return out
+
+
+def _veto_case(
+    name: str,
+    positions: list[float],
+    saliences: list[float],
+    capabilities: list[float],
+    status_quo: float,
+    vetoes: list[int],
+) -> Scenario:
+    ids = [f"a{j}" for j in range(len(positions))]
+    return Scenario(
+        name=f"Vetoes: {name}",
+        actors=[Actor(id=a, name=a, capability=c) for a, c in zip(ids, capabilities, strict=True)],
+        issues=[Issue(id="x", name="X", status_quo=status_quo, veto_players=[ids[v] for v in vetoes])],
+        stances=[
+            Stance(actor=a, issue="x", position=p, salience=s)
+            for a, p, s in zip(ids, positions, saliences, strict=True)
+        ],
+    )
+
+
+def without_vetoes(s: Scenario) -> Scenario:
+    """The same scenario with no veto players on any issue."""
+    return s.model_copy(update={"issues": tuple(i.model_copy(update={"veto_players": ()}) for i in s.issues)})
 
 
 def _reorder(s: Scenario) -> Scenario:
@@ -194,6 +272,38 @@ def check_embedded_scenarios(model_cls: type[ForecastModel]) -> None:
         assert all(np.isfinite(x.position) for x in f.issues), name
 
 
+def check_vetoes(model_cls: type[ForecastModel]) -> None:
+    """A model tagged ``honours_vetoes`` never forecasts outside the veto interval; any other ignores vetoes.
+
+    On every scenario of :func:`veto_scenarios` (a Monte Carlo model with a few runs), the forecast
+    of an issue with veto players lies in the outcomes every veto player weakly prefers to the status
+    quo (:func:`~detente.models.base.veto_interval`) when the model honours vetoes, and is the
+    forecast of the same scenario without veto players when it does not.
+    """
+    model = model_cls()
+    if "runs" in model.params():
+        model = model.with_params(runs=4)
+    checked = 0
+    for s in veto_scenarios():
+        try:
+            f = model.forecast(s, seed=0)
+        except DetenteError:
+            continue
+        checked += 1
+        if not model_cls.tags.honours_vetoes:
+            g = model.forecast(without_vetoes(s), seed=0)
+            assert f.positions() == g.positions(), (s.name, f.positions(), g.positions())
+            continue
+        for issue in s.issues:
+            data = s.issue_data(issue.id)
+            players = [data.positions[data.actor_ids.index(a)] for a in issue.veto_players]
+            assert issue.status_quo is not None
+            lo, hi = veto_interval(issue.status_quo, players)
+            x = f.position(issue.id)
+            assert lo - TOLERANCE <= x <= hi + TOLERANCE, (s.name, issue.id, x, (lo, hi))
+    assert checked, "the model forecast none of the veto scenarios"
+
+
 ALL_CHECKS: tuple[Callable[[type[ForecastModel]], None], ...] = (
     check_builds_repr_pickle,
     check_bad_parameters_are_named,
@@ -203,6 +313,7 @@ ALL_CHECKS: tuple[Callable[[type[ForecastModel]], None], ...] = (
     check_scale_unanimity_lone_actor,
     check_result_shape,
     check_embedded_scenarios,
+    check_vetoes,
 )
 """Every contract check, in the order the test suite runs them."""
 

@@ -32,7 +32,9 @@ class Compromise(IssueByIssueModel):
 
     name: ClassVar[str] = "compromise"
     summary: ClassVar[str] = "capability x salience weighted mean of positions"
-    tags: ClassVar[ModelTags] = ModelTags(reference="Achen (2006), The European Union Decides, ch. 10")
+    tags: ClassVar[ModelTags] = ModelTags(
+        honours_vetoes=True, reference="Achen (2006), The European Union Decides, ch. 10"
+    )
 
     def _forecast_issue(
         self, data: IssueData, rng: np.random.Generator | None

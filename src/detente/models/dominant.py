@@ -31,7 +31,9 @@ class DominantActor(IssueByIssueModel):
 
     name: ClassVar[str] = "dominant"
     summary: ClassVar[str] = "position of the most capable actor (ties: most salient, then mean)"
-    tags: ClassVar[ModelTags] = ModelTags(reference="realist baseline; Thomson et al. (2006)")
+    tags: ClassVar[ModelTags] = ModelTags(
+        honours_vetoes=True, reference="realist baseline; Thomson et al. (2006)"
+    )
 
     def _forecast_issue(
         self, data: IssueData, rng: np.random.Generator | None

@@ -116,7 +116,11 @@ class ExpectedUtility(ForecastModel):
     summary: ClassVar[str] = (
         "Bueno de Mesquita's expected-utility model (Scholz et al. 2011): challenges and offers by round"
     )
-    tags: ClassVar[ModelTags] = ModelTags(produces_rounds=True, reference=_REFERENCE)
+    tags: ClassVar[ModelTags] = ModelTags(
+        produces_rounds=True,
+        honours_vetoes=False,  # its rounds of challenges decide the outcome (docs/expected-utility.md)
+        reference=_REFERENCE,
+    )
     limits: ClassVar[ModelLimits] = ModelLimits(
         max_actors=500,
         max_issues=50,
@@ -305,7 +309,9 @@ class ExpectedUtilityMC(ExpectedUtility):
     summary: ClassVar[str] = (
         "expected-utility model with noisy inputs and random tie-breaking: a forecast distribution"
     )
-    tags: ClassVar[ModelTags] = ModelTags(stochastic=True, produces_rounds=True, reference=_REFERENCE)
+    tags: ClassVar[ModelTags] = ModelTags(
+        stochastic=True, produces_rounds=True, honours_vetoes=False, reference=_REFERENCE
+    )
     limits: ClassVar[ModelLimits] = ModelLimits(
         max_actors=150,
         max_issues=20,

@@ -55,7 +55,9 @@ class WeightedMedian(IssueByIssueModel):
 
     name: ClassVar[str] = "median"
     summary: ClassVar[str] = "capability x salience weighted median of positions"
-    tags: ClassVar[ModelTags] = ModelTags(reference="Black (1948), J. Political Economy 56:23-34")
+    tags: ClassVar[ModelTags] = ModelTags(
+        honours_vetoes=True, reference="Black (1948), J. Political Economy 56:23-34"
+    )
 
     def _forecast_issue(
         self, data: IssueData, rng: np.random.Generator | None
@@ -86,7 +88,8 @@ class CondorcetMedian(IssueByIssueModel):
     name: ClassVar[str] = "condorcet"
     summary: ClassVar[str] = "held position that wins every pairwise weighted majority vote"
     tags: ClassVar[ModelTags] = ModelTags(
-        reference="Condorcet (1785); Black (1958), The Theory of Committees and Elections"
+        honours_vetoes=True,
+        reference="Condorcet (1785); Black (1958), The Theory of Committees and Elections",
     )
     limits: ClassVar[ModelLimits] = ModelLimits(
         max_actors=2_000, why="it compares every pair of positions: memory grows with actors squared"

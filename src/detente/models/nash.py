@@ -28,6 +28,10 @@ class NashBargaining(IssueByIssueModel):
     The objective is concave, so its derivative is decreasing and scipy's ``brentq`` finds the
     maximiser (the derivative's sign change) to ``xtol``.
 
+    Veto players: with the status quo as disagreement point, every actor with positive weight (so
+    every such veto player) already weakly prefers the forecast to the status quo, so the veto
+    interval binds only a veto player of zero weight, whom the Nash product leaves out.
+
     Names: Nash bargaining solution, asymmetric (generalised) Nash product (Nash 1950; Achen 2006).
 
     Examples
@@ -40,7 +44,9 @@ class NashBargaining(IssueByIssueModel):
 
     name: ClassVar[str] = "nash"
     summary: ClassVar[str] = "asymmetric Nash bargaining solution, status quo as disagreement point"
-    tags: ClassVar[ModelTags] = ModelTags(reference="Nash (1950), Econometrica 18:155-162")
+    tags: ClassVar[ModelTags] = ModelTags(
+        honours_vetoes=True, reference="Nash (1950), Econometrica 18:155-162"
+    )
 
     utility: Literal["quadratic", "linear"] = Field(
         default="quadratic", description="shape of utility in distance: 'quadratic' or 'linear'"

@@ -116,6 +116,7 @@ class SMP(ForecastModel):
         stochastic=False,
         produces_rounds=True,
         joint_issues=True,
+        honours_vetoes=False,  # its turns of challenges and bargains decide the outcome (docs/smp.md)
         reference="Wise et al., KAPSARC Toolkit for Behavioral Analysis (KTAB), SMP; docs/smp.md",
     )
     limits: ClassVar[ModelLimits] = ModelLimits(

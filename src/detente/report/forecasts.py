@@ -8,7 +8,15 @@ from detente.models.compare import Comparison
 from detente.report.figures import position_map
 from detente.report.html import html_table
 from detente.report.section import Section
-from detente.report.tables import forecast_table, plural, scenario_summary, stance_rows
+from detente.report.tables import (
+    NO_CHANGE,
+    forecast_statement,
+    forecast_table,
+    plural,
+    scenario_summary,
+    stance_rows,
+    veto_notes,
+)
 from detente.scenario import Scenario
 
 __all__ = ["comparison_sections", "scenario_section"]
@@ -19,17 +27,27 @@ def _slug(text: str) -> str:
 
 
 def comparison_sections(scenario: Scenario, comparison: Comparison) -> list[Section]:
-    """The forecast table (issue x model) and one position map per issue."""
+    """The forecast table (issue x model, beside the no-change baseline) and one position map per issue.
+
+    The intro says what the forecasts are (:func:`~detente.report.tables.forecast_statement`); notes
+    under the table say which models do not honour an issue's veto players and where the veto
+    players bound a forecast (:func:`~detente.report.tables.veto_notes`).
+    """
     rows = forecast_table(scenario, comparison.forecasts)
     models = [f.model for f in comparison.forecasts]
-    cols = ["issue"] + (["status quo"] if rows and "status quo" in rows[0] else []) + models
+    cols = ["issue", NO_CHANGE, *models]
     cols += ["outcome"] if rows and "outcome" in rows[0] else []
     parts = [
         Markup(
-            "<p>Forecast of each issue by each model, on the issue's 0-100 scale (or in its natural "
-            "units where it has them). Interval bounds, where a model gives them, are in brackets.</p>"
-        ),
+            "<p>{} Each model's forecast of each issue is on the issue's 0-100 scale (or in its "
+            'natural units where it has them), beside the no-change baseline ("{}": where the issue '
+            "stays if the parties reach no settlement). Interval bounds, where a model gives them, are "
+            "in brackets.</p>"
+        ).format(forecast_statement(scenario), NO_CHANGE),
         html_table(rows, cols, numeric=[c for c in cols if c != "issue"]),
+    ]
+    parts += [
+        Markup('<p class="note">{}</p>').format(note) for note in veto_notes(scenario, comparison.forecasts)
     ]
     if any(i.outcome is not None for i in scenario.issues):
         parts.append(

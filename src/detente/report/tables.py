@@ -12,7 +12,30 @@ from typing import Any
 from detente.models.result import Forecast
 from detente.scenario import Scenario
 
-__all__ = ["forecast_table", "format_issue_value", "plural", "scenario_summary", "stance_rows"]
+__all__ = [
+    "CONDITIONING",
+    "NO_CHANGE",
+    "VETO_MARK",
+    "forecast_context",
+    "forecast_statement",
+    "forecast_table",
+    "format_issue_value",
+    "honours_vetoes",
+    "plural",
+    "scenario_summary",
+    "stance_rows",
+    "veto_notes",
+    "vetoes_not_honoured",
+]
+
+CONDITIONING = "the outcome if the parties bargain to a settlement"
+"""What every forecast is: the outcome conditional on the parties bargaining to a settlement."""
+
+NO_CHANGE = "no change (status quo)"
+"""Title of the no-change baseline column: each issue's status quo, ``-`` where it has none."""
+
+VETO_MARK = "*"
+"""Appended to a forecast of an issue with veto players by a model that does not honour them."""
 
 
 def plural(count: int, noun: str) -> str:
@@ -27,19 +50,120 @@ def format_issue_value(scenario: Scenario, issue_id: str, position: float | None
     return scenario.issue(issue_id).format_position(position, digits)
 
 
-def forecast_table(scenario: Scenario, forecasts: Sequence[Forecast]) -> list[dict[str, Any]]:
-    """One row per issue: its forecast under each model, plus status quo and outcome if known.
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
-    Keys: ``issue`` (display name), ``id``, one key per model name, ``status quo`` and ``outcome``
-    when any issue has them.
+
+def forecast_statement(scenario: Scenario) -> str:
+    """One sentence saying what the forecasts are: conditioning, horizon, date, and the baseline.
+
+    >>> from detente.scenarios import load_scenario
+    >>> s = load_scenario("korea").model_copy(update={"horizon": "within five years", "as_of": "2026-11"})
+    >>> print(forecast_statement(s))
+    Forecast: the outcome if the parties bargain to a settlement, within five years (the scenario's
+    horizon; as of 2026-11). No change: the status quo.
+    >>> print(forecast_statement(s.model_copy(update={"horizon": "", "as_of": ""})))
+    Forecast: the outcome if the parties bargain to a settlement, horizon not stated (undated). No
+    change: the status quo.
     """
-    has_sq = any(i.status_quo is not None for i in scenario.issues)
+    horizon = _one_line(scenario.horizon)
+    when = f"as of {scenario.as_of}" if scenario.as_of else "undated"
+    framed = f"{horizon} (the scenario's horizon; {when})" if horizon else f"horizon not stated ({when})"
+    n_sq = sum(i.status_quo is not None for i in scenario.issues)
+    if n_sq == len(scenario.issues):
+        baseline = "the status quo"
+    elif n_sq:
+        baseline = "the status quo (- where an issue states none)"
+    else:
+        baseline = "the status quo, which no issue states"
+    return f"Forecast: {CONDITIONING}, {framed}. No change: {baseline}."
+
+
+def forecast_context(scenario: Scenario) -> dict[str, Any]:
+    """What JSON outputs add to say what the forecasts are.
+
+    ``conditioning`` (:data:`CONDITIONING`), ``horizon`` and ``as_of`` (the scenario's, or None),
+    ``no_change`` (issue id -> status quo on 0-100, or None), ``statement``
+    (:func:`forecast_statement`) and ``veto_players`` (issue id -> actor ids, for issues that have
+    them).
+    """
+    return {
+        "conditioning": CONDITIONING,
+        "horizon": _one_line(scenario.horizon) or None,
+        "as_of": scenario.as_of or None,
+        "statement": forecast_statement(scenario),
+        "no_change": {i.id: i.status_quo for i in scenario.issues},
+        "veto_players": {i.id: list(i.veto_players) for i in scenario.issues if i.veto_players},
+    }
+
+
+def honours_vetoes(forecast: Forecast, issue_id: str) -> bool:
+    """Whether ``forecast`` kept its forecast of ``issue_id`` within the veto players' acceptable set.
+
+    Models in :data:`detente.models.ALL_MODELS` say so with their ``honours_vetoes`` tag; a forecast of
+    another model counts as honouring vetoes when the issue's ``details`` record them (``"veto"``).
+    """
+    from detente.models import ALL_MODELS
+
+    for cls in ALL_MODELS:
+        if cls.name == forecast.model:
+            return cls.tags.honours_vetoes
+    entry = next((x for x in forecast.issues if x.issue == issue_id), None)
+    return entry is not None and "veto" in entry.details
+
+
+def vetoes_not_honoured(scenario: Scenario, forecasts: Sequence[Forecast]) -> dict[str, list[str]]:
+    """Model name -> ids of the issues with veto players whose veto the model does not honour."""
+    out: dict[str, list[str]] = {}
+    for f in forecasts:
+        issues = [
+            i.id
+            for i in scenario.issues
+            if i.veto_players and any(x.issue == i.id for x in f.issues) and not honours_vetoes(f, i.id)
+        ]
+        if issues:
+            out[f.model] = issues
+    return out
+
+
+def veto_notes(scenario: Scenario, forecasts: Sequence[Forecast]) -> list[str]:
+    """One-line notes on veto players: which models ignore them (marked :data:`VETO_MARK`), where they bound.
+
+    For example ``"* smp, expected-utility do not honour the veto players of: nuclear (DPRK)"`` and
+    ``"The veto players bound the forecast of: compromise on nuclear (38.8 unconstrained)"``.
+    """
+    notes = []
+    ignored = vetoes_not_honoured(scenario, forecasts)
+    if ignored:
+        issues = [i for i in scenario.issues if any(i.id in ids for ids in ignored.values())]
+        which = "; ".join(f"{i.id} ({', '.join(i.veto_players)})" for i in issues)
+        verb = "does" if len(ignored) == 1 else "do"
+        notes.append(f"{VETO_MARK} {', '.join(ignored)} {verb} not honour the veto players of: {which}")
+    bound = []
+    for f in forecasts:
+        for x in f.issues:
+            record = x.details.get("veto")
+            if isinstance(record, dict) and record.get("bound"):
+                was = format_issue_value(scenario, x.issue, record["unconstrained"])
+                bound.append(f"{f.model} on {x.issue} ({was} unconstrained)")
+    if bound:
+        notes.append(f"The veto players bound the forecast of: {'; '.join(bound)}")
+    return notes
+
+
+def forecast_table(scenario: Scenario, forecasts: Sequence[Forecast]) -> list[dict[str, Any]]:
+    """One row per issue: the no-change baseline, its forecast under each model, and the outcome if known.
+
+    Keys: ``issue`` (display name), ``id``, :data:`NO_CHANGE` (the status quo, ``-`` where the issue
+    has none), one key per model name, and ``outcome`` when any issue has one. A model's forecast of
+    an issue whose veto players it does not honour ends in :data:`VETO_MARK` (:func:`veto_notes`
+    explains it).
+    """
     has_outcome = any(i.outcome is not None for i in scenario.issues)
     rows = []
     for issue in scenario.issues:
         row: dict[str, Any] = {"issue": issue.name, "id": issue.id}
-        if has_sq:
-            row["status quo"] = format_issue_value(scenario, issue.id, issue.status_quo)
+        row[NO_CHANGE] = format_issue_value(scenario, issue.id, issue.status_quo)
         for f in forecasts:
             entry = next((x for x in f.issues if x.issue == issue.id), None)
             text = format_issue_value(scenario, issue.id, entry.position if entry else None)
@@ -47,6 +171,8 @@ def forecast_table(scenario: Scenario, forecasts: Sequence[Forecast]) -> list[di
                 lo = format_issue_value(scenario, issue.id, entry.low).split(" ")[0]
                 hi = format_issue_value(scenario, issue.id, entry.high).split(" ")[0]
                 text += f" [{lo}, {hi}]"
+            if entry is not None and issue.veto_players and not honours_vetoes(f, issue.id):
+                text += f" {VETO_MARK}"
             row[f.model] = text
         if has_outcome:
             row["outcome"] = format_issue_value(scenario, issue.id, issue.outcome)

@@ -3,7 +3,9 @@
 :func:`validation_page` renders the page of ``detente backtest deu --report DIR``;
 :func:`validation_sections` is registered in :data:`detente.report.run.ANALYSIS_SECTIONS`, so every
 ``detente run`` report shows the shipped cross-validated accuracy of the models on DEU data and, for a
-scenario whose issues record an outcome, that case's backtest.
+scenario whose issues record an outcome, that case's backtest. Unless the scenario is itself a DEU
+issue (:func:`is_deu_scenario`), the DEU figures are labelled as a track record on EU legislation, not
+on the scenario at hand.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from detente.report.section import Section
 from detente.scenario import Scenario
 from detente.validation.run import BacktestResult
 
-__all__ = ["calibration_plot", "error_plot", "validation_page", "validation_sections"]
+__all__ = ["calibration_plot", "error_plot", "is_deu_scenario", "validation_page", "validation_sections"]
 
 NOMINAL_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 _NUMERIC = ("n", "MAE", "median AE", "RMSE", "80% coverage", "CRPS", "MAE - compromise [95% CI]")
@@ -123,7 +125,25 @@ def validation_page(result: BacktestResult, *, title: str, seed: int, command: s
     )
 
 
-def _shipped_section() -> Section | None:
+def is_deu_scenario(scenario: Scenario) -> bool:
+    """Whether ``scenario`` is one EU legislative issue of the DEU data.
+
+    Such scenarios come from :func:`detente.validation.deu.issue_scenario`: named ``DEU <isnr>``, with
+    the one issue ``<isnr>``. For any other scenario the DEU track record is about other negotiations.
+
+    >>> from detente.scenarios import load_scenario
+    >>> is_deu_scenario(load_scenario("korea"))
+    False
+    """
+    prefix = "DEU "
+    return (
+        scenario.name.startswith(prefix)
+        and len(scenario.issues) == 1
+        and scenario.issues[0].id == scenario.name[len(prefix) :]
+    )
+
+
+def _shipped_section(scenario: Scenario) -> Section | None:
     from detente.validation.best import load_shipped
 
     try:
@@ -131,24 +151,34 @@ def _shipped_section() -> Section | None:
     except DetenteError:
         return None
     rows = [{k: v for k, v in r.items() if k != "calibration"} for r in raw["cv_table"]]
+    deu = is_deu_scenario(scenario)
+    caveat = (
+        ""
+        if deu
+        else "<p><strong>Not a track record on this scenario.</strong> This scenario is not an EU "
+        "legislative decision from the DEU data, so these numbers say how the models did on EU "
+        "legislation, not how accurate they are here; negotiations of another kind may favour other "
+        "models, and errors may be larger.</p>"
+    )
     text = Markup(
-        f"<p>Accuracy of the models on {raw['dev_issues']} issues of EU legislation (DEU data), each "
+        f"{caveat}<p>Accuracy of the models on {raw['dev_issues']} issues of EU legislation (DEU data), each "
         f"forecast by a model fitted without the issue's proposal ({raw['n_folds']}-fold cross-validation "
         "grouped by proposal). Errors on the issues' 0-100 scales. <code>best</code> is "
         f"<code>{escape(raw['selected'])}</code>, chosen by cross-validation. Reproduce with "
         f"<code>{escape(raw['command'])}</code>.</p>"
     )
-    return Section(
-        "validation-deu",
-        "Track record on EU legislation (cross-validated)",
-        text + html_table(rows, numeric=_NUMERIC),
+    title = (
+        "Track record on EU legislation (cross-validated)"
+        if deu
+        else "Track record on EU legislation (DEU data), not on this scenario"
     )
+    return Section("validation-deu", title, text + html_table(rows, numeric=_NUMERIC))
 
 
 def validation_sections(scenario: Scenario, *, seed: int) -> list[Section]:
     """Shipped cross-validated accuracy, and this scenario's backtest when its issues record outcomes."""
     subsections = []
-    shipped = _shipped_section()
+    shipped = _shipped_section(scenario)
     if shipped is not None:
         subsections.append(shipped)
     if any(i.outcome is not None for i in scenario.issues):
