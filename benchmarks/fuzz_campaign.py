@@ -89,7 +89,7 @@ def build_seeds() -> list[tuple[str, str, bytes]]:
     from detente.scenario.io import dumps_scenario, load_scenario
 
     sc = Path(detente.__file__).parent / "scenarios"
-    files = {"korea.yaml": "yaml", "ec-emissions.yaml": "yaml", "korea_roadmap.yaml": "roadmap"}
+    files = {"korea-2017-11.yaml": "yaml", "ec-emissions.yaml": "yaml", "korea_roadmap.yaml": "roadmap"}
     files.update({"korea_packages.yaml": "package", BDM: "bdm"})
     for name in ("SOE-Pol-Comp", "dummyData_3Dim", "dummyData_6Dim", "dummyData-a040"):
         files[f"ktab/{name}.csv"] = "ktab"
@@ -102,7 +102,7 @@ def build_seeds() -> list[tuple[str, str, bytes]]:
         out.append((f"{Path(p).stem}-first{n}.csv", "ktab", text))
     deu = (sc.parent / "data/deu/deu_dev.csv").read_text().splitlines()
     out.append(("deu_dev-first20.csv", "deu", "\n".join([*deu[:21], ""])))
-    for p in ("korea.yaml", "ec-emissions.yaml", "ktab/dummyData_3Dim.csv", BDM):
+    for p in ("korea-2017-11.yaml", "ec-emissions.yaml", "ktab/dummyData_3Dim.csv", BDM):
         s = load_scenario(sc / p)  # what `detente convert FILE x.json` / `x.csv` writes
         out.append((f"{Path(p).stem}-converted.json", "json", dumps_scenario(s, "json")))
         out.append((f"{Path(p).stem}-converted.csv", "rcsv", dumps_scenario(s, "csv")))

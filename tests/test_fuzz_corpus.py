@@ -153,7 +153,7 @@ def _seeds() -> dict[str, list[tuple[str, bytes]]]:
     from detente.scenario.io import dumps_scenario, load_scenario
 
     ec = load_scenario(SCENARIOS / "ec-emissions.yaml")
-    scen = [(n, (SCENARIOS / n).read_bytes()) for n in ("ec-emissions.yaml", "korea.yaml")]
+    scen = [(n, (SCENARIOS / n).read_bytes()) for n in ("ec-emissions.yaml", "korea-2017-11.yaml")]
     scen += [(n, (SCENARIOS / "ktab" / n).read_bytes()) for n in ("dummyData_3Dim.csv", "SOE-Pol-Comp.csv")]
     scen += [("bdm.csv", (SCENARIOS / "bdm" / "scholz_EC_emissions_ExampleActors.csv").read_bytes())]
     scen += [("ec.json", dumps_scenario(ec, "json").encode()), ("ec.csv", dumps_scenario(ec, "csv").encode())]

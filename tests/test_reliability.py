@@ -104,7 +104,7 @@ def test_dash_h_is_help_everywhere_and_short_flags_have_one_meaning():
 
 
 def test_show_prints_each_stances_quote():
-    r = invoke("show", "korea")
+    r = invoke("show", "korea-2017-11")
     assert r.exit_code == 0
     flat = " ".join(r.stdout.split())
     assert "quote or rationale" in flat

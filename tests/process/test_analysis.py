@@ -172,7 +172,7 @@ def test_korea_checks_run_and_guarantees_matter():
     from detente.process.io import load_embedded_process
     from detente.scenarios import load_scenario
 
-    korea = load_scenario("korea")
+    korea = load_scenario("korea-2017-11")
     p = load_embedded_process("korea", scenario=korea)
     base = check_roadmap(prepare(p, korea, "engagement"))
     coalition = check_roadmap(prepare(p, korea, "coalition"))

@@ -25,7 +25,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def korea():
-    k = load_scenario("korea")
+    k = load_scenario("korea-2017-11")
     return load_embedded_process("korea", scenario=k), k
 
 

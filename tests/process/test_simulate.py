@@ -12,7 +12,7 @@ from detente.scenarios import load_scenario
 
 @pytest.fixture(scope="module")
 def korea():
-    k = load_scenario("korea")
+    k = load_scenario("korea-2017-11")
     return load_embedded_process("korea", scenario=k), k
 
 
@@ -59,7 +59,7 @@ def _variant(**replacements):
     for old, new in replacements.values():
         assert text.count(old) == 1, old
         text = text.replace(old, new)
-    k = load_scenario("korea")
+    k = load_scenario("korea-2017-11")
     return loads_process(text, source="variant.yaml", scenario=k), k
 
 

@@ -28,7 +28,7 @@ import yaml
 
 from detente.errors import ScenarioError
 
-__all__ = ["MAX_DEPTH", "MAX_NUMBER_CHARS", "load_yaml_with_lines"]
+__all__ = ["MAX_DEPTH", "MAX_NUMBER_CHARS", "load_yaml_with_lines", "resolve_plain_core"]
 
 MAX_DEPTH = 40
 """Deepest nesting of mappings and lists accepted."""
@@ -118,6 +118,11 @@ def _resolve_plain(value: str) -> str:
         if (first in starts or (first == "" and tag == _TAG + "null")) and regexp.match(value):
             return tag
     return _STR
+
+
+def resolve_plain_core(value: str) -> str:
+    """The YAML 1.2 core-schema tag of a plain (unquoted) scalar, e.g. ``'1e3'`` -> ``...:float``."""
+    return _resolve_plain(value)
 
 
 class _Loader(_Base):  # type: ignore[misc, valid-type]

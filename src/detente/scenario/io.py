@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from detente.errors import ScenarioError
 from detente.scenario._errors import format_loc, scenario_error_from_validation, shown
-from detente.scenario._yaml import MAX_NUMBER_CHARS, load_yaml_with_lines
+from detente.scenario._yaml import MAX_NUMBER_CHARS, load_yaml_with_lines, resolve_plain_core
 from detente.scenario.scenario import Scenario, check_size
 
 __all__ = [
@@ -232,10 +232,23 @@ def scenario_to_data(scenario: Scenario) -> dict[str, Any]:
 
 
 class _Dumper(yaml.SafeDumper):
-    """YAML dumper: block style, multi-line strings as literal blocks, no aliases."""
+    """YAML dumper: block style, multi-line strings as literal blocks, no aliases.
+
+    Text that either YAML 1.1 or the YAML 1.2 core schema (which detente reads) would take for a
+    number, a boolean or null is quoted, so that ``1e3`` or ``yes`` written as text come back as text
+    here and in other tools.
+    """
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        tag = super().resolve(kind, value, implicit)
+        if kind is yaml.ScalarNode and implicit[0] and tag == "tag:yaml.org,2002:str":
+            core = resolve_plain_core(value)
+            if core != tag:
+                return core
+        return tag
 
 
 def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.Node:

@@ -1,6 +1,8 @@
 """Scenarios embedded in the package, read through :mod:`importlib.resources`.
 
-``korea`` (the default) is the Korean peninsula case built from the project's five source essays;
+``korea`` (the default) is the Korean peninsula case as it stands now: it names the newest dated
+version, ``korea-2026-11``. ``korea-2017-11`` (the five source essays' case) ... ``korea-2026-11`` are
+the same case at six dates, each with its as-of date;
 ``ec-emissions`` is Bueno de Mesquita's European Community example with its known outcome; the
 ``ktab-*`` scenarios are KTAB's SMP example inputs.
 
@@ -38,7 +40,39 @@ class EmbeddedScenario:
 
 _EMBEDDED: tuple[EmbeddedScenario, ...] = (
     EmbeddedScenario(
-        "korea", "korea.yaml", "Korean peninsula crisis: 6 actors, 9 issues, from the five source essays"
+        "korea",
+        "korea-2026-11.yaml",
+        "Korean peninsula crisis now: the newest dated version (korea-2026-11); 6 actors, 9 issues",
+    ),
+    EmbeddedScenario(
+        "korea-2017-11",
+        "korea-2017-11.yaml",
+        "Korean peninsula crisis as of 2017-11, after the Hwasong-15 test: the essays' case, re-audited",
+    ),
+    EmbeddedScenario(
+        "korea-2018-06",
+        "korea-2018-06.yaml",
+        "Korean peninsula crisis as of 2018-06, after the Singapore summit and the exercise suspension",
+    ),
+    EmbeddedScenario(
+        "korea-2019-03",
+        "korea-2019-03.yaml",
+        "Korean peninsula crisis as of 2019-03, after the Hanoi summit failed and the spring exercises ended",
+    ),
+    EmbeddedScenario(
+        "korea-2022-06",
+        "korea-2022-06.yaml",
+        "Korean peninsula crisis as of 2022-06, after the ICBM tests resumed and the May 2022 Council veto",
+    ),
+    EmbeddedScenario(
+        "korea-2024-07",
+        "korea-2024-07.yaml",
+        "Korean peninsula crisis as of 2024-07, after the June 2024 Russia-DPRK treaty",
+    ),
+    EmbeddedScenario(
+        "korea-2026-11",
+        "korea-2026-11.yaml",
+        "Korean peninsula crisis as of 2026-11 (now): events to 2024, missile tests to 2026, rest estimated",
     ),
     EmbeddedScenario(
         "ec-emissions",
