@@ -17,6 +17,7 @@ def test_korea_report_has_reach_plot_fan_chart_tables_and_checks():
     assert len(secs) == 1
     ids = [s.id for s in secs[0].subsections]
     assert ids == [
+        "roadmap-assumptions",
         "roadmap-phases",
         "roadmap-reach",
         "roadmap-tension",
@@ -30,6 +31,10 @@ def test_korea_report_has_reach_plot_fan_chart_tables_and_checks():
     assert "Probability of reaching each phase" in html and "Tension trajectories per policy" in html
     for pid in ("engagement", "pressure", "no-guarantees", "misperception", "information", "coalition"):
         assert pid in html
+    # the behavioural defaults, the levers and the fitted numbers are in the report
+    assert "prior belief that the other side carries on 0.1 as of 2026-11" in html
+    assert "sequencing, enforcement (a bundle)" in html
+    assert "fitted: tests.pressure.p_test_after_quiet" in html
     # deterministic: same seed, same report
     assert render_html("Korea", roadmap_sections(load_scenario("korea"), seed=0)) == html
 

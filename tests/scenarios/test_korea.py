@@ -348,3 +348,11 @@ def test_version_runs_through_detente_coalition(name):
     r = runner.invoke(app, ["coalition", name])
     assert r.exit_code == 0, r.output
     assert "DPRK" in r.output and "Shapley" in r.output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", VERSIONS)
+def test_version_runs_through_detente_roadmap(name):
+    r = runner.invoke(app, ["roadmap", name, "--runs", "20", "--parameter-draws", "0", "--seed", "1"])
+    assert r.exit_code == 0, r.output
+    assert "engagement" in r.output and "pressure" in r.output

@@ -53,10 +53,12 @@ def roadmap_report_sections(
     intro = _p(
         f"{process.name}. {process.description} Each policy was simulated {runs} times (seed {seed}); "
         f"one round is {process.time_step.length:g} {process.time_step.unit}. Probabilities carry 95% "
-        "Wilson intervals. The numbers rest on the quotes and analyst's estimates in the road-map file; "
-        "read them as the consequences of those assumptions, not as measured frequencies."
+        "Wilson intervals: Monte Carlo precision with the file's numbers as given, not the uncertainty of "
+        "those numbers (run `detente roadmap` for intervals with parameter uncertainty). A few numbers are "
+        "fitted to event data; the rest are analyst's estimates; read the results as their consequences."
     )
     subs = (
+        _assumptions_subsection(process, scenario),
         _phases_subsection(process),
         _reach_subsection(results),
         _tension_subsection(process, results),
@@ -66,6 +68,41 @@ def roadmap_report_sections(
         _checks_subsection(results),
     )
     return [Section("roadmap", "Road map", intro, subs)]
+
+
+def _assumptions_subsection(process: Process, scenario: Scenario) -> Section:
+    """The behavioural defaults, the policies' levers and the numbers that are fitted or ranged."""
+    from detente.process.uncertainty import varied_numbers
+
+    b = process.behaviour
+    as_of = scenario.as_of
+    generosity = "1/3 (Molander)" if b.generosity is None else f"{b.generosity:g}"
+    text = (
+        f"Behavioural defaults (in the file): prior belief that the other side carries on "
+        f"{b.prior_at(as_of):g} as of {as_of or 'an undated scenario'} ({b.prior:g} before any dated "
+        f"change), learning rate {b.learning:g}, generosity of generous tit for tat {generosity}; "
+        f"discount {process.discount.value:g} per round; horizon {process.horizon} rounds."
+    )
+    baseline = process.policies[0]
+    movers = process.actors()
+    levers = [
+        {
+            "policy": po.id,
+            "levers changed from the baseline": "(baseline)"
+            if po is baseline
+            else ", ".join(po.levers(baseline, movers)) + (" (a bundle)" if po.bundle else ""),
+            "description": po.description,
+        }
+        for po in process.policies
+    ]
+    varied = [
+        {"block": path, "number": name, "basis": how.replace("fitted:", "fitted: ")}
+        for path, name, how in varied_numbers(process)
+    ]
+    html = _p(text) + html_table(levers)
+    if varied:
+        html += _p("Numbers fitted to event data, or estimated with a stated range:") + html_table(varied)
+    return Section("roadmap-assumptions", "Assumptions and levers", html)
 
 
 def _phases_subsection(process: Process) -> Section:
