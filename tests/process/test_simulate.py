@@ -139,3 +139,24 @@ def test_wilson_interval_covers_extremes():
     assert lo == 0 and 0 < hi < 0.05
     lo, hi = wilson(100, 100)
     assert hi == 1 and 0.95 < lo < 1
+
+
+def test_an_actor_with_a_payoff_but_no_move_is_simulated():
+    # regression: China gets a payoff from a move but has no move of its own once its guarantee is cut;
+    # setting up the road map used to fail with a KeyError on the actor with no move
+    guarantee = (
+        "  - id: guarantee_china\n    name: Chinese security guarantee\n    actor: China\n"
+        "    kind: guarantee\n    cost: 0.5\n    payoffs: {DPRK: 1}\n"
+        "    effects: {guarantees: 15, peace_mechanism: 10}\n"
+    )
+    p, k = _variant(
+        cut=(
+            guarantee,
+            "  - id: guarantee_china_cut\n    name: cut\n    actor: DPRK\n    kind: other\n"
+            "    cost: 0\n    payoffs: {China: 1}\n    effects: {}\n",
+        ),
+    )
+    assert not any(m.actor == "China" for ph in p.phases for m in ph.moves)
+    assert any("China" in m.payoffs for ph in p.phases for m in ph.moves)
+    (res,) = simulate(p, k, ["engagement"], runs=50, seed=0)
+    assert res.outcome.shape == (50,)
