@@ -1417,14 +1417,16 @@ def prim_boxes(
             frame[name] = x[:, j]
     df = pd.DataFrame(frame)
     prim = _prim_module()
-    p = prim.Prim(
-        df,
-        yb.astype(int),
-        threshold=density,
-        peel_alpha=peel_alpha,
-        paste_alpha=paste_alpha,
-        mass_min=mass_min,
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the library's own deprecation notices (pandas), not ours
+        p = prim.Prim(
+            df,
+            yb.astype(int),
+            threshold=density,
+            peel_alpha=peel_alpha,
+            paste_alpha=paste_alpha,
+            mass_min=mass_min,
+        )
     boxes: list[ScenarioBox] = []
     for index in range(1, max_boxes + 1):
         with warnings.catch_warnings():
