@@ -897,6 +897,7 @@ class RankedInput:
             self.measure: f"{self.value:.3g} [{self.low:.3g}, {self.high:.3g}]",
             "also": self.secondary,
             "negligible": "yes" if self.negligible else "",
+            "basis of the range": self.rationale,
         }
 
 
