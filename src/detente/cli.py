@@ -422,6 +422,10 @@ from detente.commands import roadmap as _roadmap  # noqa: E402
 app.add_typer(_roadmap.app, name="roadmap")
 app.command()(_roadmap.duel)
 
+from detente.commands import ledger as _ledger  # noqa: E402
+
+app.add_typer(_ledger.app, name="ledger")
+
 
 def main() -> None:
     """Entry point of the ``detente`` console script."""
