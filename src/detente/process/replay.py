@@ -42,8 +42,12 @@ __all__ = [
     "Question",
     "ReplayFile",
     "ReplayResult",
+    "base_rate",
+    "event_history",
+    "event_probability",
     "load_embedded_replay",
     "load_replay",
+    "no_change",
     "replay",
 ]
 
@@ -165,6 +169,15 @@ def _event_probability(result: Any, event: str, months: int) -> float:
     return float(hit.mean())
 
 
+def event_probability(result: Any, event: str, months: int) -> float:
+    """Share of a policy's simulated runs in which ``event`` (see :data:`EVENTS`) happened within ``months``.
+
+    Used by the replay and by the forecast ledger (:mod:`detente.ledger`) to turn a
+    :class:`~detente.process.simulate.PolicyResult` into a probability.
+    """
+    return _event_probability(result, event, months)
+
+
 # --- baselines ---------------------------------------------------------------------------------------
 
 
@@ -219,6 +232,14 @@ def _history() -> _History:
         talks_end=end,
         settlement=np.array([m in relief for m in months]),
     )
+
+
+def event_history() -> _History:
+    """Monthly indicators of the Korean event data, 1993 to the end of the record, for the baselines.
+
+    Used by :func:`base_rate` and :func:`no_change` here and by the forecast ledger.
+    """
+    return _history()
 
 
 def base_rate(history: _History, event: str, months: int, cutoff: str, *, in_talks: bool) -> float:
