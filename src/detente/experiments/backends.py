@@ -406,6 +406,8 @@ def _connect_dask(config: Backend, stack: contextlib.ExitStack) -> Any:
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
+            # the scheduler's HTTP server (metrics) would take port 8787 or warn: any free local port
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             silence_logs=logging.CRITICAL,
         )
         stack.callback(_close_quietly, cluster)
