@@ -373,9 +373,8 @@ def show_command(
     if record_id is not None:
         rec = _find_forecast(records, record_id)
         related = [r for r in records if r.kind == "resolution" and r.content.get("forecast") == record_id]
-        console.print(
-            json_text([rec.to_json_dict(), *[r.to_json_dict() for r in related]]), markup=False, end=""
-        )
+        data = [rec.to_json_dict(), *[r.to_json_dict() for r in related]]
+        console.print(json_text(data), markup=False, end="", soft_wrap=True)
         return
     resolved = latest_resolutions(records)
     rows = _forecast_rows([r for r in records if r.kind == "forecast"])
