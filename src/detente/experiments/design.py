@@ -163,7 +163,7 @@ def build_design(experiment: Experiment, seed: SeedLike = None) -> Design:
         unit = latin.sample(problem, n, seed=salib_seed) if d else np.empty((n, 0))
     else:
         unit = spawn(seed, "design", "monte-carlo").random((n, d))
-    unit = np.asarray(unit, dtype=float).reshape(-1, d)
+    unit = np.asarray(unit, dtype=float).reshape(-1, d) if d else np.empty((n, 0))
     if experiment.correlation is not None:
         unit = _copula(unit, experiment.correlation, stratified=sampler.method == "latin")
     values = np.empty_like(unit)
