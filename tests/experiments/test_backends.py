@@ -123,5 +123,13 @@ def test_invalid_backend_settings_are_parameter_errors() -> None:
         Backend("processes", scheduler="tcp://x:1")
     with pytest.raises(ParameterError, match="share a run index"):
         collect(draw, [make_tasks(1)[0], make_tasks(1)[0]], seed=1)
-    with pytest.raises(ParameterError, match="given twice"):
-        collect(draw, make_tasks(2), seed=1, backend=Backend("serial"), workers=2)
+    seen: list[int] = []
+    execute(
+        draw,
+        make_tasks(5),
+        seed=1,
+        backend=Backend("serial", batch_size=4),
+        batch_size=2,
+        on_batch=lambda r: seen.append(len(r)),
+    )
+    assert seen == [2, 2, 1]  # a keyword overrides the Backend's field

@@ -221,12 +221,19 @@ def test_sigkill_then_rerun_on_postgres_gives_the_clean_rows(fresh_postgres: str
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", ["serial", "processes", "dask"])
-def test_ctrl_c_stops_the_sweep_promptly_and_leaves_a_consistent_store(tmp_path: Path, backend: str) -> None:
+@pytest.mark.parametrize(
+    ("backend", "whole_group"), [("serial", False), ("processes", False), ("processes", True), ("dask", True)]
+)
+def test_ctrl_c_stops_the_sweep_promptly_and_leaves_a_consistent_store(
+    tmp_path: Path, backend: str, whole_group: bool
+) -> None:
     target = str(tmp_path / "r.db")
     child = Child(target, backend)
     child.wait_for(6 * BATCH)
-    child.proc.send_signal(signal.SIGINT)  # to the sweep process only, like kill -INT
+    if whole_group:  # Ctrl-C in a terminal: the sweep and its workers all get SIGINT
+        os.killpg(child.proc.pid, signal.SIGINT)
+    else:  # kill -INT of the sweep process only: it must stop its workers itself
+        child.proc.send_signal(signal.SIGINT)
     start = time.monotonic()
     try:
         code = child.proc.wait(timeout=30)
@@ -234,6 +241,11 @@ def test_ctrl_c_stops_the_sweep_promptly_and_leaves_a_consistent_store(tmp_path:
         os.killpg(child.proc.pid, signal.SIGKILL)
         raise AssertionError("the sweep did not stop within 30 s of Ctrl-C") from None
     assert code == -signal.SIGINT
+    assert child.proc.stderr is not None
+    stderr = child.proc.stderr.read()
+    assert stderr.count("Traceback") == 1 and stderr.rstrip().endswith(
+        "KeyboardInterrupt"
+    )  # workers are quiet
     assert time.monotonic() - start < 15
     deadline = time.monotonic() + 15
     while child.group_alive() and time.monotonic() < deadline:  # workers stopped too

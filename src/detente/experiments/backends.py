@@ -25,6 +25,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import math
 import multiprocessing as mp
@@ -222,7 +223,7 @@ def execute(
         Master seed of the sweep; run ``k`` gets :func:`task_seed` ``(seed, k)``.
     backend : Backend or {"serial", "processes", "dask"}
         Where to run. A string is combined with ``workers``, ``scheduler`` and ``batch_size``; a
-        :class:`Backend` already carries them (the keyword arguments must then be left unset).
+        :class:`Backend` already carries them (keyword arguments that are given override its fields).
     on_batch : callable
         Called in this process with each finished batch as a list of (task, outputs), in task order
         within the batch. Parallel backends may finish batches out of order.
@@ -294,13 +295,9 @@ def _backend(
     backend: Backend | str, *, workers: int | None, scheduler: str | None, batch_size: int | None
 ) -> Backend:
     if isinstance(backend, Backend):
-        if workers is not None or scheduler is not None or batch_size is not None:
-            raise ParameterError(
-                "workers, scheduler and batch_size are given twice",
-                where="backend",
-                fix="set them on the Backend object or as keywords, not both",
-            )
-        return backend
+        given = {"workers": workers, "scheduler": scheduler, "batch_size": batch_size}
+        changes = {k: v for k, v in given.items() if v is not None}
+        return dataclasses.replace(backend, **changes) if changes else backend
     return Backend(kind=backend, workers=workers, scheduler=scheduler, batch_size=batch_size)  # type: ignore[arg-type]
 
 
@@ -413,6 +410,10 @@ def _connect_dask(config: Backend, stack: contextlib.ExitStack) -> Any:
         stack.callback(_close_quietly, cluster)
         client = Client(cluster)
         stack.callback(_close_quietly, client)
+        # Ctrl-C in a terminal reaches the workers too: they would print tracebacks; this process
+        # stops them instead.
+        with contextlib.suppress(Exception):
+            client.run(_ignore_sigint)
         return client
     _probe_scheduler(config.scheduler, config.connect_timeout)
     try:
