@@ -266,14 +266,18 @@ def score_ledger(records: list[Record]) -> LedgerScores:
 
 
 def _rank(grades: list[Grade]) -> tuple[list[dict[str, Any]], str]:
-    """Rank methods and baselines by mean Brier score when each has :data:`MIN_GRADED` binary grades."""
-    binary = [g for g in grades if g.kind == "binary"]
-    methods = sorted({g.method for g in binary if g.method != "base rate only"})
+    """Rank methods and baselines by mean Brier score when each has :data:`MIN_GRADED` binary grades.
+
+    The baselines are scored on the questions of the ranked methods (questions with no model
+    output, ``base rate only``, are left out of the ranking).
+    """
+    binary = [g for g in grades if g.kind == "binary" and g.method != "base rate only"]
+    methods = sorted({g.method for g in binary})
     counts = {m: sum(g.method == m for g in binary) for m in methods}
     counts["base rate"] = counts["no change"] = len(binary)
     short = {m: n for m, n in counts.items() if n < MIN_GRADED}
-    if short:
-        listed = ", ".join(f"{m} ({n})" for m, n in short.items())
+    if not methods or short:
+        listed = ", ".join(f"{m} ({n})" for m, n in short.items()) or "every method (0)"
         return [], (
             f"no ranking: fewer than {MIN_GRADED} graded binary questions for {listed}; "
             f"methods are ranked only with at least {MIN_GRADED} each"
@@ -286,24 +290,18 @@ def _rank(grades: list[Grade]) -> tuple[list[dict[str, Any]], str]:
         }
         for m in methods
     ]
-    rows.append(
-        {
-            "method": "base rate",
-            "questions": len(binary),
-            "brier": _mean([g.scores["base_rate"]["brier"] for g in binary]),
-        }
-    )
-    rows.append(
-        {
-            "method": "no change",
-            "questions": len(binary),
-            "brier": _mean([g.scores["no_change"]["brier"] for g in binary]),
-        }
-    )
+    for name, key in (("base rate", "base_rate"), ("no change", "no_change")):
+        rows.append(
+            {
+                "method": name,
+                "questions": len(binary),
+                "brier": _mean([g.scores[key]["brier"] for g in binary]),
+            }
+        )
     rows.sort(key=lambda r: r["brier"])
     for k, r in enumerate(rows, 1):
         r["rank"] = k
-    return rows, (
-        f"ranked by mean Brier score; each method has at least {MIN_GRADED} graded binary questions "
-        "(methods scored on different questions are not strictly comparable)"
-    )
+    note = f"ranked by mean Brier score; each method has at least {MIN_GRADED} graded binary questions"
+    if len(methods) > 1:
+        note += " (methods scored on different questions are not strictly comparable)"
+    return rows, note
