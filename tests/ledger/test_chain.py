@@ -151,3 +151,20 @@ def test_store_errors_are_one_line_and_mask_the_password():
     with pytest.raises(InputError) as info:
         open_ledger("postgresql+psycopg://user:s3cret@127.0.0.1:1/none")
     assert "s3cret" not in info.value.message and "\n" not in info.value.message
+
+
+def test_issue_forecast_and_deal_mappings():
+    from pathlib import Path
+
+    from detente.ledger.issue import issue
+    from detente.ledger.questions import load_questions
+
+    out = dict(issue(load_questions(Path(__file__).with_name("other_outputs.yaml")), runs=20, seed=0))
+    ex = out["ex"]
+    assert ex["model"]["method"] == "forecast:compromise" and len(ex["forecast"]["quantiles"]) == 19
+    assert ex["forecast"]["quantiles"] == sorted(ex["forecast"]["quantiles"])
+    status_quo = next(i.status_quo for i in load_scenario("korea-2019-03").issues if i.id == "exercises")
+    assert ex["baselines"]["no_change"] == [status_quo] * 19
+    assert ex["baselines"]["base_rate"][0] == pytest.approx(5.0)
+    deal = out["bargain"]
+    assert deal["model"]["method"] == "deal" and 0.005 <= deal["forecast"]["probability"] <= 0.995

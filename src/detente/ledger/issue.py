@@ -200,7 +200,10 @@ def issue(
         else:
             forecast = {}
             in_talks = False
-        base = baselines(q.baseline.series, q.kind, as_of, last - first + 1, in_talks=in_talks)
+        if q.baseline.series == "status quo":
+            base = _status_quo_baselines(s, m.forecast.issue if m.forecast else "", q)
+        else:
+            base = baselines(q.baseline.series, q.kind, as_of, last - first + 1, in_talks=in_talks)
         if m.base_rate is not None:
             forecast = (
                 {"probability": base["base_rate"]}
@@ -265,6 +268,24 @@ def _issue_forecast(scenario: Any, model_name: str, issue_id: str, runs: int, se
         "levels": list(QUANTILE_LEVELS),
         "mean": float(v.mean()),
         "draws": draws,
+    }
+
+
+def _status_quo_baselines(scenario: Any, issue_id: str, q: Question) -> dict[str, Any]:
+    """Baselines of an issue forecast: no change is its status quo; the base rate is uniform on the scale."""
+    issue = next(i for i in scenario.issues if i.id == issue_id)
+    sq = issue.status_quo
+    if sq is None:
+        raise ScenarioError(
+            f"issue {issue_id!r} of {scenario.name!r} has no status quo for the no-change baseline",
+            where=f"questions[{q.id}].baseline",
+            fix="give the issue a status_quo in the scenario",
+        )
+    low, high = (q.scale.low, q.scale.high) if q.scale else (0.0, 100.0)
+    return {
+        "base_rate": [low + level * (high - low) for level in QUANTILE_LEVELS],
+        "no_change": [float(sq)] * len(QUANTILE_LEVELS),
+        "window": "uniform over the scale; status quo at the as-of date",
     }
 
 

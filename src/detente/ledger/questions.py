@@ -103,8 +103,11 @@ SERIES = (
     "sanctions resolution",
     "exercise suspension",
     "test months",
+    "status quo",
 )
-"""Monthly event series of the Korean event data a baseline can use (see :mod:`detente.ledger.baselines`)."""
+"""Series a baseline can use: monthly series of the Korean event data (see
+:mod:`detente.ledger.baselines`), or ``status quo`` for an issue forecast (no change: the issue's
+status quo at the as-of date; base rate: uniform over the question's scale)."""
 
 Series = Literal[
     "test",
@@ -118,6 +121,7 @@ Series = Literal[
     "sanctions resolution",
     "exercise suspension",
     "test months",
+    "status quo",
 ]
 
 EMBEDDED_QUESTIONS = {
@@ -250,8 +254,12 @@ class Question(_Model):
             raise ValueError("this model output is a distribution: make the question continuous")
         if self.kind == "continuous" and not continuous_output and m.base_rate is None:
             raise ValueError("this model output is a probability: make the question binary")
-        if self.kind == "continuous" and self.baseline.series != "test months":
-            raise ValueError("a continuous question needs a count series for its baseline ('test months')")
+        if m.forecast is not None and self.baseline.series != "status quo":
+            raise ValueError("an issue forecast's baseline is the issue's 'status quo'")
+        if m.forecast is None and self.baseline.series == "status quo":
+            raise ValueError("'status quo' is the baseline of issue forecasts (maps_to: forecast) only")
+        if self.kind == "continuous" and self.baseline.series not in ("test months", "status quo"):
+            raise ValueError("a continuous question needs 'test months' or 'status quo' for its baseline")
         if self.kind == "binary" and self.baseline.series == "test months":
             raise ValueError("'test months' is a count: use it for continuous questions")
         if self.outcome is not None:
