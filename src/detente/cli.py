@@ -308,22 +308,29 @@ def run(
     """Run every model on a scenario, print the forecasts and write an HTML report."""
     from detente.models import ALL_MODELS, get_model
     from detente.models.compare import compare_models
-    from detente.report.run import run_report
+    from detente.report.background import Background
+    from detente.report.run import analysis_sections, run_report
     from detente.report.tables import forecast_context, forecast_table, vetoes_not_honoured
 
     report_path = out / "report.html"
     with outputs([report_path, json_out], force=force) as files:
         s = load(scenario)
         chosen = [get_model(m) for m in model] if model else [cls() for cls in ALL_MODELS]
+        # The analyses (road map, deals, track record) depend only on the scenario and the seed: they
+        # run in a second process while the models forecast, with the same results as in this one.
+        analyses = Background(analysis_sections, s, seed=seed)
+        n = len(chosen)
+        done = iter(range(1, n + 1))
         with console.status("forecasting") as status:
             comparison = compare_models(
                 s,
                 chosen,
                 seed=seed,
-                on_model=lambda name: status.update(f"forecasting with {name}"),
-                on_round=lambda name, r: status.update(f"forecasting with {name}: round {r.index} done"),
+                on_model=lambda name: status.update(f"forecasting: {name} ({next(done)}/{n})"),
+                on_round=lambda name, r: status.update(f"forecasting: {name}, round {r.index}"),
             )
         if not comparison.forecasts:
+            analyses.cancel()
             reasons = "; ".join(f"{name}: {why}" for name, why in comparison.failures.items())
             raise ModelError(
                 f"no model could forecast this scenario ({reasons})",
@@ -339,8 +346,15 @@ def run(
         _print_forecast_notes(s, comparison.forecasts)
         for name, reason in comparison.failures.items():
             err_console.print(f"note: model {name} did not run: {reason}", markup=False, soft_wrap=True)
-        with console.status("writing the report"):
-            html = run_report(s, comparison, command=command_line())
+        with console.status("report: road map, deals and track record") as status:
+            sections = analyses.result()
+            html = run_report(
+                s,
+                comparison,
+                command=command_line(),
+                analyses=sections,
+                on_step=lambda step: status.update(f"report: {step}"),
+            )
         files.add(report_path, html)
         if json_out is not None:
             data = {

@@ -133,7 +133,7 @@ def _gains_figure(actors: tuple[str, ...], bars: dict[str, np.ndarray]) -> Any:
     ax.set_xticks(x, [mpl_text(a) for a in actors])
     ax.set_ylabel("gain over status quo (utility)")
     ax.set_title("Utility against the status quo: below zero, the actor would veto")
-    ax.legend(fontsize=7, frameon=False, ncols=2)
+    ax.legend(fontsize=9, frameon=False, ncols=2)
     return fig
 
 
@@ -244,7 +244,7 @@ def _pair_figure(scenario: Scenario, main: DealAnalysis, pair: tuple[str, str]) 
     ax.imshow(ok, origin="lower", extent=(0, 100, 0, 100), cmap="Greens", vmin=0, vmax=2, alpha=0.8)
     ax.scatter(P[front, j], P[front, k], s=2, color="#333333", alpha=0.5, label="Pareto-optimal")
     for a, actor in enumerate(prefs.actor_ids):
-        ax.annotate(mpl_text(actor), (prefs.ideal[a, j], prefs.ideal[a, k]), fontsize=7, color="#1d3557")
+        ax.annotate(mpl_text(actor), (prefs.ideal[a, j], prefs.ideal[a, k]), fontsize=9, color="#1d3557")
         ax.plot(prefs.ideal[a, j], prefs.ideal[a, k], "o", ms=3, color="#1d3557")
     marks = [("status quo", main.reference, "s", "grey"), (main.package.name, main.x, "D", MODEL_COLOURS[0])]
     marks += [
@@ -256,11 +256,11 @@ def _pair_figure(scenario: Scenario, main: DealAnalysis, pair: tuple[str, str]) 
     for label, x, m, c in marks:
         ax.plot(x[j], x[k], m, ms=9, color=c, mec="black", label=mpl_text(label))
     issues = scenario.issues
-    ax.set_xlabel(mpl_text(f"{issues[j].name} (0 = {issues[j].meaning_0})", 60), fontsize=7)
-    ax.set_ylabel(mpl_text(f"{issues[k].name} (0 = {issues[k].meaning_0})", 50), fontsize=7)
+    ax.set_xlabel(mpl_text(f"{issues[j].name} (0 = {issues[j].meaning_0})", 60), fontsize=9)
+    ax.set_ylabel(mpl_text(f"{issues[k].name} (0 = {issues[k].meaning_0})", 50), fontsize=9)
     ax.set_xlim(-2, 102)
     ax.set_ylim(-2, 102)
-    ax.legend(fontsize=6, frameon=True, loc="best")
+    ax.legend(fontsize=9, frameon=True, loc="best")
     return fig
 
 
@@ -380,7 +380,7 @@ def _named_coalition_subsection(scenario: Scenario, book: PackageFile, seed: int
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xticks(x, [mpl_text(i) for i in scenario.issue_ids], rotation=30, ha="right")
     ax.set_ylabel("change of forecast (points)")
-    ax.legend(fontsize=6, frameon=False, ncols=2)
+    ax.legend(fontsize=9, frameon=False, ncols=2)
     quote = f' The source: "{coalition.quote}" ({coalition.source}).' if coalition.quote else ""
     html = (
         _p(

@@ -15,8 +15,8 @@ import numpy as np
 from markupsafe import Markup, escape
 
 from detente.models.result import Forecast
-from detente.report._svg import figure_to_svg, new_figure
-from detente.report.figures import mpl_text
+from detente.report._svg import Series, figure_to_svg, histogram, line_chart, new_figure
+from detente.report.figures import actor_styles, mpl_text
 from detente.report.html import html_table
 from detente.report.section import Section
 from detente.report.tables import format_issue_value
@@ -60,31 +60,38 @@ def expected_utility_sections(
     *,
     actors: Sequence[str] | None = None,
     chart_round: int = 1,
+    quadrant_issues: Sequence[str] | None = None,
 ) -> list[Section]:
-    """The sections for one expected-utility forecast (deterministic or Monte Carlo).
+    """The sections for one expected-utility forecast (deterministic or Monte Carlo), collapsed.
 
     ``actors`` chooses whose quadrant charts to draw (default: the three most capable on each issue);
-    ``chart_round`` the round whose expected utilities they show (1 = the input positions).
+    ``chart_round`` the round whose expected utilities they show (1 = the input positions);
+    ``quadrant_issues`` the issues that get them (default: the first issue only -- one chart shows
+    how to read the model; every issue's numbers are in its challenge table).
     """
     mc = forecast.model.endswith("-mc")
-    title = "Expected-utility model" + (" (Monte Carlo)" if mc else "")
+    title = "Appendix: expected-utility model" + (" (Monte Carlo)" if mc else "")
     anchor = _slug(forecast.model)
+    charted = set(scenario.issue_ids[:1] if quadrant_issues is None else quadrant_issues)
     subsections = []
     for issue in scenario.issues:
         entry = next((x for x in forecast.issues if x.issue == issue.id), None)
         if entry is None:
             continue
         parts: list[Markup] = [_issue_summary(forecast, scenario, issue.id)]
-        parts.append(_figure(trajectory_chart(forecast, scenario, issue.id)))
-        parts.append(_rounds_table(forecast, scenario, issue.id))
         if mc:
             parts.append(_figure(_distribution_chart(forecast, scenario, issue.id)))
-        else:
+        parts.append(_figure(trajectory_chart(forecast, scenario, issue.id)))
+        parts.append(_rounds_table(forecast, scenario, issue.id))
+        if not mc:
             parts.append(_challenges_block(forecast, scenario, issue.id))
-            parts.append(_quadrant_block(forecast, scenario, issue.id, actors, chart_round))
-        subsections.append(Section(f"{anchor}-{_slug(issue.id)}", issue.name, Markup("").join(parts)))
+            if issue.id in charted:
+                parts.append(_quadrant_block(forecast, scenario, issue.id, actors, chart_round))
+        subsections.append(
+            Section(f"{anchor}-{_slug(issue.id)}", issue.name, Markup("").join(parts), collapsed=True)
+        )
     intro = _intro(forecast, mc)
-    return [Section(anchor, title, intro, tuple(subsections))]
+    return [Section(anchor, title, intro, tuple(subsections), collapsed=True)]
 
 
 # --- text and tables ----------------------------------------------------------------------------------
@@ -152,9 +159,9 @@ def _rounds_table(forecast: Forecast, scenario: Scenario, issue_id: str) -> Mark
 def challenge_rows(forecast: Forecast, scenario: Scenario, issue_id: str) -> list[dict[str, str]]:
     """One row per offer on the issue: round, who challenged whom, the offer, acceptance, utilities.
 
-    Positions are in the issue's natural units; ``EU target`` is the target's expected utility of
-    challenging the challenger, ``EU challenger`` the challenger's of challenging the target (as the
-    target evaluates it).
+    Positions are in the issue's natural units; ``target's expected utility`` is the target's expected
+    utility of challenging the challenger, ``challenger's expected utility`` the challenger's of
+    challenging the target (as the target evaluates it).
     """
     rows = []
     for r in forecast.rounds:
@@ -169,8 +176,10 @@ def challenge_rows(forecast: Forecast, scenario: Scenario, issue_id: str) -> lis
                     "offer": c.offer,
                     "accepted": "yes" if c.accepted else "no",
                     "target moves to": format_issue_value(scenario, issue_id, c.details.get("position"), 3),
-                    "EU target": f"{c.details.get('target_eu', float('nan')):.4f}",
-                    "EU challenger": f"{c.expected_utility:.4f}" if c.expected_utility is not None else "-",
+                    "target's expected utility": f"{c.details.get('target_eu', float('nan')):.4f}",
+                    "challenger's expected utility": f"{c.expected_utility:.4f}"
+                    if c.expected_utility is not None
+                    else "-",
                 }
             )
     return rows
@@ -190,7 +199,10 @@ def _challenges_block(forecast: Forecast, scenario: Scenario, issue_id: str) -> 
         '<h4>Challenges and offers</h4><p class="note">Every offer made in each round; the accepted '
         f"ones (one per moving actor) are highlighted.{escape(note)}</p>"
     ) + html_table(
-        rows, cols, numeric=["round", "target moves to", "EU target", "EU challenger"], classes=classes
+        rows,
+        cols,
+        numeric=["round", "target moves to", "target's expected utility", "challenger's expected utility"],
+        classes=classes,
     )
 
 
@@ -213,14 +225,14 @@ def _quadrant_block(
 
 
 def _figure(svg: str) -> Markup:
-    return Markup(f'<div class="figure">{svg}</div>')
+    return Markup(svg)  # the SVG comes in its own scrolling box
 
 
 # --- figures -----------------------------------------------------------------------------------------
 
 
 def trajectory_chart(forecast: Forecast, scenario: Scenario, issue_id: str) -> str:
-    """Each actor's position round by round, with the median, the mean and any known outcome."""
+    """Each actor's position round by round, with the median and any known outcome, labelled directly."""
     issue = scenario.issue(issue_id)
     rounds = [r.index for r in forecast.rounds]
     ids = [
@@ -228,36 +240,41 @@ def trajectory_chart(forecast: Forecast, scenario: Scenario, issue_id: str) -> s
         for a in scenario.actor_ids
         if forecast.rounds and issue_id in forecast.rounds[0].positions.get(a, {})
     ]
-    fig = new_figure(7.0, 3.6)
-    ax = fig.add_subplot()
-    cmap = _colours(len(ids))
-    for k, a in enumerate(ids):
-        ys = [issue.to_natural(r.positions[a][issue_id]) for r in forecast.rounds]
-        ax.plot(rounds, ys, color=cmap[k], linewidth=1.0, marker="o", markersize=2.5, label=mpl_text(a))
-    for stat, style in (("median", "-"), ("mean", "--")):
-        ys = [issue.to_natural(r.summary[f"{stat}:{issue_id}"]) for r in forecast.rounds]
-        ax.plot(rounds, ys, color="black", linestyle=style, linewidth=2.0, label=stat)
+    styles = actor_styles(scenario.actor_ids)
+    series = [
+        Series(
+            scenario.actor(a).name,
+            rounds,
+            [issue.to_natural(r.positions[a][issue_id]) for r in forecast.rounds],
+            colour=styles[a][0],
+            dash=styles[a][1],
+        )
+        for a in ids
+    ]
+    series.append(
+        Series(
+            "median",
+            rounds,
+            [issue.to_natural(r.summary[f"median:{issue_id}"]) for r in forecast.rounds],
+            colour="#000000",
+            dash="2 2",
+            width=3.0,
+        )
+    )
     if issue.outcome is not None:
-        ax.axhline(issue.to_natural(issue.outcome), color="#b22222", linewidth=1.2, linestyle=":")
-        ax.annotate(
-            "known outcome",
-            xy=(1.0, issue.to_natural(issue.outcome)),
-            xycoords=("axes fraction", "data"),
-            ha="right",
-            va="bottom",
-            fontsize=7,
-            color="#b22222",
+        value = issue.to_natural(issue.outcome)
+        series.append(
+            Series("known outcome", [rounds[0], rounds[-1]], [value, value], colour="#000", dash="8 4")
         )
-    ax.set_xlabel("round")
-    unit = issue.units.unit if issue.units is not None and issue.units.unit else "0-100 scale"
-    ax.set_ylabel(mpl_text(unit))
-    ax.set_title(mpl_text(f"Positions by round: {issue.name}", 70))
-    if len(ids) <= 30:
-        ax.legend(
-            loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=6, frameon=False, ncol=1 + len(ids) // 16
-        )
-    ax.grid(color="#eeeeee")
-    return figure_to_svg(fig, title=f"Position trajectories: {issue.name}")
+    unit = issue.units.unit if issue.units is not None and issue.units.unit else "position (0-100)"
+    lo, hi = issue.to_natural(0.0), issue.to_natural(100.0)
+    return line_chart(
+        series,
+        title=f"Positions by round: {issue.name}",
+        x_label="round (0 = the stated positions)",
+        y_label=unit,
+        y_range=(min(lo, hi), max(lo, hi)),
+    )
 
 
 def quadrant_chart(
@@ -265,14 +282,14 @@ def quadrant_chart(
 ) -> str:
     """Bueno de Mesquita's perceptual charts: one panel per actor i, one point per other actor j.
 
-    Across: E_i(U_ij), i's expected utility of challenging j; up: j's expected utility of challenging
-    i as i evaluates it, both from round ``round_index`` (1 = the input positions).
+    Across: i's expected utility of challenging j; up: j's expected utility of challenging i as i
+    evaluates it, both from round ``round_index`` (1 = the input positions).
     """
     entry = next(x for x in forecast.issues if x.issue == issue_id)
     ids = entry.details["actors"]
     eu_ij = np.asarray(entry.details["eu_ij"][round_index - 1])
     eu_ji = np.asarray(entry.details["eu_ji"][round_index - 1])
-    fig = new_figure(2.6 * len(actors) + 0.4, 3.0)
+    fig = new_figure(3.0 * len(actors) + 0.4, 3.4)
     axes = fig.subplots(1, len(actors), squeeze=False)[0]
     for ax, a in zip(axes, actors, strict=True):
         i = ids.index(a)
@@ -285,7 +302,7 @@ def quadrant_chart(
         ax.plot(grid, grid, color="#bbbbbb", linewidth=0.8)  # conflict: who wins
         ax.plot(grid, -grid, color="#bbbbbb", linewidth=0.8, linestyle="--")  # compromise | capitulation
         ax.plot(-grid, grid, color="#bbbbbb", linewidth=0.8, linestyle="--")
-        ax.scatter(xs, ys, s=16, color="#4a6fa5", zorder=3)
+        ax.scatter(xs, ys, s=16, color="#0072B2", zorder=3)
         labels: dict[tuple[float, float], list[str]] = {}  # actors (by id) at one point share a label
         for j, x, y in zip(others, xs, ys, strict=True):
             labels.setdefault((round(float(x), 9), round(float(y), 9)), []).append(ids[j])
@@ -293,7 +310,7 @@ def quadrant_chart(
             ax.annotate(  # alternate sides so that labels of nearby points do not overprint
                 mpl_text(", ".join(names), 22),
                 (x, y),
-                fontsize=6,
+                fontsize=9,
                 xytext=(3, 2) if k % 2 == 0 else (-3, -2),
                 textcoords="offset points",
                 ha="left" if k % 2 == 0 else "right",
@@ -312,53 +329,38 @@ def quadrant_chart(
                 transform=ax.transAxes,
                 ha="right" if x > 0.5 else "left",
                 va="top" if y > 0.5 else "bottom",
-                fontsize=6,
-                color="#777777",
+                fontsize=9,
+                color="#555555",
             )
         ax.set_xlim(-lim, lim)
         ax.set_ylim(-lim, lim)
-        ax.set_title(mpl_text(f"as {a} (i) sees it", 30), fontsize=8)
-        ax.set_xlabel("E_i(U_ij)", fontsize=7)
-        ax.set_ylabel("E_i(U_ji)", fontsize=7)
-        ax.tick_params(labelsize=6)
+        ax.set_title(mpl_text(f"as {a} (i) sees it", 30), fontsize=10)
+        ax.set_xlabel(mpl_text(f"{a}'s gain from challenging", 24), fontsize=9)
+        ax.set_ylabel("other's gain from challenging", fontsize=9)
+        ax.tick_params(labelsize=8)
     issue = scenario.issue(issue_id)
     return figure_to_svg(fig, title=f"Quadrant charts, round {round_index}: {issue.name}")
 
 
 def _distribution_chart(forecast: Forecast, scenario: Scenario, issue_id: str) -> str:
-    """Histogram of the Monte Carlo runs' forecasts, with the median, interval and known outcome."""
+    """Histogram of the Monte Carlo runs' forecasts, with the median, the interval and any known outcome."""
     issue = scenario.issue(issue_id)
     entry = next(x for x in forecast.issues if x.issue == issue_id)
+    lo, hi = sorted((issue.to_natural(0.0), issue.to_natural(100.0)))
     values = [issue.to_natural(v) for v in entry.details.get("values", [])]
-    fig = new_figure(6.0, 2.6)
-    ax = fig.add_subplot()
-    ax.hist(values, bins=min(40, max(5, len(values) // 5)), color="#4a6fa5", alpha=0.7)
-    ax.axvline(issue.to_natural(entry.position), color="black", linewidth=2, label="forecast (median)")
-    if entry.low is not None and entry.high is not None:
-        ax.axvspan(
-            issue.to_natural(entry.low),
-            issue.to_natural(entry.high),
-            color="#4a6fa5",
-            alpha=0.12,
-            label="interval",
-        )
+    marks = [(issue.to_natural(entry.position), f"median {issue.to_natural(entry.position):.3g}", "#000000")]
     if issue.outcome is not None:
-        ax.axvline(
-            issue.to_natural(issue.outcome),
-            color="#b22222",
-            linestyle=":",
-            linewidth=1.5,
-            label="known outcome",
-        )
-    unit = issue.units.unit if issue.units is not None and issue.units.unit else "0-100 scale"
-    ax.set_xlabel(mpl_text(unit))
-    ax.set_ylabel("runs")
-    ax.legend(fontsize=7, frameon=False)
-    return figure_to_svg(fig, title=f"Monte Carlo forecasts: {issue.name}")
-
-
-def _colours(n: int) -> list[Any]:
-    import matplotlib
-
-    cmap = matplotlib.colormaps["tab20" if n > 10 else "tab10"]
-    return [cmap(k % cmap.N) for k in range(n)]
+        marks.append((issue.to_natural(issue.outcome), "known outcome", "#8a3b00"))
+    band = None
+    if entry.low is not None and entry.high is not None:
+        band = (issue.to_natural(entry.low), issue.to_natural(entry.high))
+    unit = issue.units.unit if issue.units is not None and issue.units.unit else "forecast (0-100)"
+    level = float(entry.details.get("level", 0.8))
+    return histogram(
+        values,
+        title=f"Monte Carlo forecasts: {issue.name}",
+        x_label=f"{unit}; shaded: the runs' central {level:.0%}",
+        marks=marks,
+        band=band,
+        x_range=(lo, hi),
+    )

@@ -29,8 +29,13 @@ def render_html(
     description: str = "",
     seed: int | None = None,
     command: str = "",
+    lead: int = 0,
 ) -> str:
-    """The report page as a string; the caller writes it. Every text argument is escaped."""
+    """The report page as a string; the caller writes it. Every text argument is escaped.
+
+    The first ``lead`` sections come before the scenario's description and the table of contents (the
+    summary a reader should see first); the rest follow them.
+    """
     template = _ENV.from_string(
         files("detente.report").joinpath("templates/report.html.j2").read_text("utf-8")
     )
@@ -41,6 +46,7 @@ def render_html(
         seed=seed,
         command=command,
         version=__version__,
+        lead=lead,
     )
 
 
@@ -69,4 +75,7 @@ def html_table(
             for c in cols
         )
         body.append(f"<tr{cls}>{cells}</tr>")
-    return Markup(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+    return Markup(
+        f'<div class="table-wrap" tabindex="0"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )

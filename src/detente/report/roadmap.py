@@ -57,6 +57,13 @@ def roadmap_report_sections(
         "those numbers (run `detente roadmap` for intervals with parameter uncertainty). A few numbers are "
         "fitted to event data; the rest are analyst's estimates; read the results as their consequences."
     )
+    defs = Markup("").join(
+        Markup("<dt>{}</dt><dd>{}</dd>").format(po.name, po.description or "(no description)")
+        for po in process.policies
+    )
+    intro += Markup(
+        '<h3 id="roadmap-policies">The policies compared</h3><dl class="policies">{}</dl>'
+    ).format(defs)
     subs = (
         _assumptions_subsection(process, scenario),
         _phases_subsection(process),
@@ -87,7 +94,7 @@ def _assumptions_subsection(process: Process, scenario: Scenario) -> Section:
     movers = process.actors()
     levers = [
         {
-            "policy": po.id,
+            "policy": po.name,
             "levers changed from the baseline": "(baseline)"
             if po is baseline
             else ", ".join(po.levers(baseline, movers)) + (" (a bundle)" if po.bundle else ""),
@@ -102,7 +109,7 @@ def _assumptions_subsection(process: Process, scenario: Scenario) -> Section:
     html = _p(text) + html_table(levers)
     if varied:
         html += _p("Numbers fitted to event data, or estimated with a stated range:") + html_table(varied)
-    return Section("roadmap-assumptions", "Assumptions and levers", html)
+    return Section("roadmap-assumptions", "Assumptions and levers", html, collapsed=True)
 
 
 def _phases_subsection(process: Process) -> Section:
@@ -131,7 +138,7 @@ def _phases_subsection(process: Process) -> Section:
         for ph in process.phases
     )
     html = _p(exits + ".") + html_table(rows, numeric=["cost"])
-    return Section("roadmap-phases", "Phases and moves", html)
+    return Section("roadmap-phases", "Phases and moves", html, collapsed=True)
 
 
 def _reach_figure(results: Sequence[PolicyResult]) -> Any:
@@ -153,19 +160,19 @@ def _reach_figure(results: Sequence[PolicyResult]) -> Any:
             yerr=[lo, hi],
             capsize=2,
             color=MODEL_COLOURS[n % len(MODEL_COLOURS)],
-            label=mpl_text(pr.policy),
+            label=mpl_text(pr.setup.policy.name),
         )
     ax.set_xticks(x, [mpl_text(f"reach {lab}" if lab != "complete" else lab) for lab in labels])
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("probability")
-    fig.legend(fontsize=7, ncols=min(6, len(results)), loc="outside lower center", frameon=False)
+    fig.legend(fontsize=9, ncols=min(6, len(results)), loc="outside lower center", frameon=False)
     return fig
 
 
 def _reach_subsection(results: Sequence[PolicyResult]) -> Section:
     rows = []
     for pr in results:
-        row: dict[str, Any] = {"policy": pr.policy}
+        row: dict[str, Any] = {"policy": pr.setup.policy.name}
         for r in pr.reach_probabilities()[1:]:
             row[r["event"]] = f"{r['probability']:.2f} [{r['low']:.2f}, {r['high']:.2f}]"
         rows.append(row)
@@ -191,7 +198,7 @@ def _tension_figure(process: Process, results: Sequence[PolicyResult]) -> Any:
         ax.fill_between(t, q[1], q[3], color=colour, alpha=0.35, linewidth=0)
         ax.plot(t, q[2], color=colour, linewidth=1.2)
         ax.axhline(threshold, color="#b2182b", linewidth=0.8, linestyle="--")
-        ax.set_title(mpl_text(pr.policy), fontsize=8)
+        ax.set_title(mpl_text(pr.setup.policy.name), fontsize=9)
         ax.set_ylim(0, threshold * 1.15)
     for k in range(n, rows * cols):
         axes[k // cols][k % cols].set_visible(False)
@@ -214,7 +221,7 @@ def _tension_subsection(process: Process, results: Sequence[PolicyResult]) -> Se
 def _outcomes_subsection(results: Sequence[PolicyResult]) -> Section:
     rows = []
     for pr in results:
-        row: dict[str, Any] = {"policy": pr.policy}
+        row: dict[str, Any] = {"policy": pr.setup.policy.name}
         for r in pr.outcome_probabilities():
             row[r["event"]] = f"{r['probability']:.3f} [{r['low']:.3f}, {r['high']:.3f}]"
         esc = pr.escalation_time[np.isfinite(pr.escalation_time)]
@@ -234,7 +241,7 @@ def _failing_subsection(results: Sequence[PolicyResult]) -> Section:
         for f in pr.failing_steps()[:3]:
             rows.append(
                 {
-                    "policy": pr.policy,
+                    "policy": pr.setup.policy.name,
                     "step (phase: actor and moves)": f["step"],
                     "breakdowns": f["breakdowns"],
                     "share of runs": f"{f['share_of_runs']:.1%}",
@@ -256,7 +263,7 @@ def _positions_subsection(scenario: Scenario, results: Sequence[PolicyResult]) -
         row: dict[str, Any] = {"issue": iss, "start": f"{results[0].setup.start[n]:.0f}"}
         for pr in results:
             s = pr.position_summary()[n]
-            row[pr.policy] = f"{s['mean']:.0f} [{s['p05']:.0f}-{s['p95']:.0f}]"
+            row[pr.setup.policy.name] = f"{s['mean']:.0f} [{s['p05']:.0f}-{s['p95']:.0f}]"
         rows.append(row)
     html = _p(
         "Final issue positions (0-100 scales of the scenario): mean and 5-95% range over runs. Moves "
@@ -275,7 +282,7 @@ def _checks_subsection(results: Sequence[PolicyResult]) -> Section:
         sch = rep["schedule"]
         rows.append(
             {
-                "policy": pr.policy,
+                "policy": pr.setup.policy.name,
                 "steps not self-enforcing": ", ".join(fails) or "none",
                 "commitment problem at": ", ".join(com) or "none",
                 "inspections fail to deter": ", ".join(insp) or "none",
@@ -294,4 +301,4 @@ def _checks_subsection(results: Sequence[PolicyResult]) -> Section:
         f"{rc['index_with_shocks']:.0f} with tests and exercises, {rc['index_frozen_complying']:.0f} under a "
         "kept freeze."
     ) + html_table(rows)
-    return Section("roadmap-checks", "Analytic checks", html)
+    return Section("roadmap-checks", "Analytic checks", html, collapsed=True)

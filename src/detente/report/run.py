@@ -1,16 +1,32 @@
-"""Assemble the report of ``detente run``: forecasts, model-specific sections, and the scenario."""
+"""Assemble the report of ``detente run``: the summary first, then the analyses, the appendix, the scenario.
+
+Order: the most likely outcome on each issue (:mod:`detente.report.summary`); the registered analyses
+(road map, deals, coalitions); which estimates matter (:mod:`detente.report.sensitivity`); the track
+record that says which model to trust; then, collapsed, the appendix of model internals (every model's
+forecasts, position maps, the dynamic models' rounds) and the scenario with its numbered sources.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module
 
 from detente.models.compare import Comparison
 from detente.report.forecasts import comparison_sections, scenario_section
 from detente.report.html import render_html
 from detente.report.section import Section
+from detente.report.sensitivity import sensitivity_section
+from detente.report.summary import summary_section
 from detente.scenario import Scenario
 
-__all__ = ["ANALYSIS_SECTIONS", "MODEL_SECTIONS", "analysis_sections", "model_sections", "run_report"]
+__all__ = [
+    "ANALYSIS_SECTIONS",
+    "LATE_ANALYSES",
+    "MODEL_SECTIONS",
+    "analysis_sections",
+    "model_sections",
+    "run_report",
+]
 
 MODEL_SECTIONS: dict[str, tuple[str, str]] = {
     "smp": ("detente.report.smp", "smp_sections"),
@@ -32,17 +48,28 @@ empty list when the analysis does not apply to the scenario (say, no road map is
 Register one line per analysis, in the order the report should show them.
 """
 
+LATE_ANALYSES = frozenset({"validation"})
+"""Ids of analysis sections shown after "which estimates matter" rather than right after the summary."""
 
-def analysis_sections(scenario: Scenario, *, seed: int) -> list[Section]:
-    """Sections of the registered analyses (road maps, deals, validation) that apply to ``scenario``."""
+Step = Callable[[str], None]
+
+
+def analysis_sections(scenario: Scenario, *, seed: int, on_step: Step | None = None) -> list[Section]:
+    """Sections of the registered analyses (road maps, deals, validation) that apply to ``scenario``.
+
+    ``on_step(name)`` is called before each analysis (for progress displays). The result depends only
+    on the scenario and the seed, so it may be computed in another process.
+    """
     out: list[Section] = []
     for module, func in ANALYSIS_SECTIONS:
+        if on_step is not None:
+            on_step(module.rsplit(".", 1)[-1])
         out.extend(getattr(import_module(module), func)(scenario, seed=seed))
     return out
 
 
 def model_sections(scenario: Scenario, comparison: Comparison) -> list[Section]:
-    """Sections that dynamic models add (trajectories, challenges, quadrant charts)."""
+    """Sections that dynamic models add (trajectories, challenges, quadrant charts), for the appendix."""
     out: list[Section] = []
     for f in comparison.forecasts:
         if f.model not in MODEL_SECTIONS:
@@ -58,12 +85,49 @@ def run_report(
     *,
     extra: list[Section] | None = None,
     command: str = "",
+    analyses: list[Section] | None = None,
+    on_step: Step | None = None,
 ) -> str:
-    """The whole ``detente run`` report as an HTML string."""
-    sections = [*comparison_sections(scenario, comparison), *model_sections(scenario, comparison)]
-    sections += analysis_sections(scenario, seed=comparison.seed)
-    sections += list(extra or [])
-    sections.append(scenario_section(scenario))
+    """The whole ``detente run`` report as an HTML string.
+
+    ``analyses`` are the sections of :func:`analysis_sections` when the caller computed them already
+    (``detente run`` does, in parallel with the forecasts); ``on_step(name)`` names each step as it
+    starts.
+    """
+    seed = comparison.seed or 0
+
+    def step(name: str) -> None:
+        if on_step is not None:
+            on_step(name)
+
+    step("summary")
+    lead = [summary_section(scenario, comparison, seed=seed)]
+    if analyses is None:
+        analyses = analysis_sections(scenario, seed=seed, on_step=lambda n: step(n.replace("_", " ")))
+    early = [s for s in analyses if s.id not in LATE_ANALYSES]
+    late = [s for s in analyses if s.id in LATE_ANALYSES]
+    step("which estimates matter")
+    sensitivity = sensitivity_section(scenario, comparison, seed=seed)
+    step("appendix: forecasts by model")
+    appendix = comparison_sections(scenario, comparison)
+    step("appendix: model internals")
+    appendix += model_sections(scenario, comparison)
+    step("scenario and sources")
+    sections = [
+        *lead,
+        *early,
+        *([sensitivity] if sensitivity is not None else []),
+        *late,
+        *(extra or []),
+        *appendix,
+        scenario_section(scenario),
+    ]
+    step("writing HTML")
     return render_html(
-        scenario.name, sections, description=scenario.description, seed=comparison.seed, command=command
+        scenario.name,
+        sections,
+        description=scenario.description,
+        seed=comparison.seed,
+        command=command,
+        lead=len(lead),
     )

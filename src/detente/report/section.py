@@ -28,9 +28,13 @@ class Section:
         Body: trusted HTML, with every user-supplied string already escaped.
     subsections : tuple of Section
         Nested sections, rendered after the body.
+    collapsed : bool
+        Render as a collapsed ``<details>`` block (model internals, long tables): the heading stays
+        visible and the reader opens it; printing and links into it open it too.
     """
 
     id: str
     title: str
     html: Markup = field(default_factory=lambda: Markup(""))
     subsections: tuple[Section, ...] = ()
+    collapsed: bool = False

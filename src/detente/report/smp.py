@@ -15,8 +15,8 @@ import numpy as np
 from markupsafe import Markup, escape
 
 from detente.models.result import Forecast
-from detente.report._svg import figure_to_svg, new_figure
-from detente.report.figures import mpl_text
+from detente.report._svg import Series, line_chart
+from detente.report.figures import actor_styles
 from detente.report.html import html_table
 from detente.report.section import Section
 from detente.report.tables import format_issue_value
@@ -31,13 +31,6 @@ MAX_CHALLENGE_ROWS = 40
 """The challenge table lists at most this many challenger-target pairs (the most frequent)."""
 
 
-def _colours(n: int) -> list[Any]:
-    import matplotlib
-
-    cmap = matplotlib.colormaps["tab10" if n <= 10 else "tab20"]
-    return [cmap(k % cmap.N) for k in range(n)]
-
-
 def _labelled(scenario: Scenario) -> set[str]:
     caps = scenario.capabilities()
     order = np.argsort(-caps, kind="stable")[:MAX_LABELLED_ACTORS]
@@ -45,75 +38,66 @@ def _labelled(scenario: Scenario) -> set[str]:
 
 
 def trajectory_chart(forecast: Forecast, scenario: Scenario, issue_id: str) -> str:
-    """One issue: every actor's position (0-100) in each state, with the status quo and the forecast."""
+    """One issue: every actor's position (0-100) in each state, with the status quo and the forecast.
+
+    Lines are labelled at their ends; with more than :data:`MAX_LABELLED_ACTORS` actors only the most
+    capable are drawn.
+    """
     issue = scenario.issue(issue_id)
     turns = [r.index for r in forecast.rounds]
-    fig = new_figure(7.0, 3.2)
-    ax = fig.add_subplot()
-    colours = _colours(len(scenario.actors))
     labelled = _labelled(scenario)
-    many = len(scenario.actors) > MAX_LABELLED_ACTORS
-    for k, actor in enumerate(scenario.actors):
+    styles = actor_styles(scenario.actor_ids)
+    series = []
+    for actor in scenario.actors:
         ys = [r.positions.get(actor.id, {}).get(issue_id) for r in forecast.rounds]
-        if any(y is None for y in ys):
+        if any(y is None for y in ys) or actor.id not in labelled:
             continue
-        show = actor.id in labelled
-        ax.plot(
-            turns,
-            ys,
-            color=colours[k] if show or not many else "#9aa5b1",
-            linewidth=1.6 if show else 0.7,
-            alpha=1.0 if show else 0.6,
-            marker="o" if len(turns) <= 30 and show else None,
-            markersize=2.5,
-            label=mpl_text(actor.name) if show else None,
-            zorder=3 if show else 2,
-        )
+        colour, dash = styles[actor.id]
+        series.append(Series(actor.name, turns, [float(y) for y in ys if y is not None], colour, dash))
     if issue.status_quo is not None:
-        ax.axhline(issue.status_quo, color="#888888", linestyle="--", linewidth=1.0, label="status quo")
+        series.append(
+            Series("status quo", [turns[0], turns[-1]], [issue.status_quo] * 2, colour="#5c6773", dash="6 3")
+        )
     entry = next(x for x in forecast.issues if x.issue == issue_id)
-    ax.axhline(entry.position, color="black", linewidth=1.4, linestyle=":", label="SMP forecast")
-    if entry.low is not None and entry.high is not None:
-        ax.axhspan(entry.low, entry.high, color="black", alpha=0.06, zorder=1)
-    ax.set_ylim(-3, 103)
-    ax.set_xlabel("turn (0 = input)")
-    ax.set_ylabel(mpl_text(f"{issue.name} (0-100)", 40))
-    if issue.units is not None:
-        sec = ax.secondary_yaxis("right", functions=(issue.units.to_natural, issue.units.from_natural))
-        sec.set_ylabel(mpl_text(issue.units.unit or "natural units"))
-    if len(turns) <= 30:
-        ax.set_xticks(turns)
-    ax.grid(color="#eeeeee")
-    ax.legend(
-        loc="upper left", bbox_to_anchor=(1.12 if issue.units else 1.01, 1.0), fontsize=7, frameon=False
+    series.append(
+        Series(
+            "SMP forecast",
+            [turns[0], turns[-1]],
+            [entry.position] * 2,
+            colour="#000000",
+            dash="2 2",
+            width=2.5,
+        )
     )
-    return figure_to_svg(fig, title=f"SMP position trajectories: {issue.name}")
+    return line_chart(
+        series,
+        title=f"SMP position trajectories: {issue.name}",
+        x_label="turn (0 = the stated positions)",
+        y_label="position (0-100)",
+    )
 
 
 def probability_chart(forecast: Forecast, scenario: Scenario) -> str:
-    """Each actor's probability that its position is the outcome, state by state."""
+    """Each actor's probability that its position is the outcome, state by state, labelled directly."""
     turns = [r.index for r in forecast.rounds]
-    fig = new_figure(7.0, 2.8)
-    ax = fig.add_subplot()
-    colours = _colours(len(scenario.actors))
     labelled = _labelled(scenario)
-    many = len(scenario.actors) > MAX_LABELLED_ACTORS
-    for k, actor in enumerate(scenario.actors):
-        ys = [(r.probabilities or {}).get(actor.id, np.nan) for r in forecast.rounds]
-        show = actor.id in labelled
-        ax.plot(
-            turns,
-            ys,
-            color=colours[k] if show or not many else "#9aa5b1",
-            linewidth=1.4 if show else 0.6,
-            label=mpl_text(actor.name) if show else None,
-        )
-    ax.set_ylim(0, 1.02)
-    ax.set_xlabel("turn (0 = input)")
-    ax.set_ylabel("probability")
-    ax.grid(color="#eeeeee")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
-    return figure_to_svg(fig, title="SMP outcome probability of each actor's position")
+    styles = actor_styles(scenario.actor_ids)
+    series = []
+    for actor in scenario.actors:
+        if actor.id not in labelled:
+            continue
+        ys = [(r.probabilities or {}).get(actor.id) for r in forecast.rounds]
+        if any(y is None for y in ys):
+            continue
+        colour, dash = styles[actor.id]
+        series.append(Series(actor.name, turns, [float(y) for y in ys if y is not None], colour, dash))
+    return line_chart(
+        series,
+        title="SMP outcome probability of each actor's position",
+        x_label="turn (0 = the stated positions)",
+        y_label="probability",
+        y_range=(0.0, 1.0),
+    )
 
 
 def challenge_rows(forecast: Forecast, scenario: Scenario) -> list[dict[str, str]]:
@@ -200,7 +184,7 @@ def smp_sections(forecast: Forecast, scenario: Scenario) -> list[Section]:
     )
     many = len(scenario.actors) > MAX_LABELLED_ACTORS
     note = (
-        Markup(f"<p>Coloured and named: the {MAX_LABELLED_ACTORS} most capable actors; others in grey.</p>")
+        Markup(f"<p>Drawn and named: the {MAX_LABELLED_ACTORS} most capable actors.</p>")
         if many
         else Markup("")
     )
@@ -225,9 +209,17 @@ def smp_sections(forecast: Forecast, scenario: Scenario) -> list[Section]:
         ),
         Section(id="smp-challenges", title="Who challenged whom", html=challenge_html),
     )
-    return [Section(id="smp", title="Spatial Model of Politics (KTAB)", html=body, subsections=subsections)]
+    return [
+        Section(
+            id="smp",
+            title="Appendix: Spatial Model of Politics (KTAB)",
+            html=body,
+            subsections=subsections,
+            collapsed=True,
+        )
+    ]
 
 
 def _figure(svg: str) -> Markup:
-    """Wrap a trusted inline SVG string produced by :func:`figure_to_svg` as markup."""
-    return Markup(f'<div class="figure">{svg}</div>')
+    """Wrap a trusted inline SVG string as markup."""
+    return Markup(svg)  # the SVG comes in its own scrolling box

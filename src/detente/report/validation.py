@@ -47,7 +47,7 @@ def calibration_plot(result: BacktestResult) -> str:
     ax.set_ylim(0, 1)
     ax.set_xlabel("nominal coverage of the central interval")
     ax.set_ylabel("observed share of outcomes inside")
-    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    ax.legend(fontsize=9, frameon=False, loc="lower right")
     return figure_to_svg(fig, title="Calibration: nominal against observed coverage")
 
 
