@@ -255,3 +255,17 @@ def test_an_unknown_lever_is_refused():
     e = load_experiment("korea-estimates")
     with pytest.raises(KeyError, match="policy:x"):
         run(e, "policy:x")
+
+
+def test_an_input_replaces_the_dated_value_in_force():
+    e = loads_experiment(
+        "name: t\nscenario: korea\nestimates: false\nroadmap_ranges: false\nfitted: false\n"
+        "uncertainties:\n- {target: roadmap.behaviour.prior, low: 0, high: 1}\n"
+        "- target: roadmap.guarantors[China].credibility\n  low: 0\n  high: 1\n"
+        "levers: {policies: [engagement]}\noutcomes: [roadmap.interim]\n"
+    )
+    assert e.process.behaviour.prior_at(e.scenario.as_of) == 0.1
+    values = {"roadmap.behaviour.prior": 0.9, "roadmap.guarantors[China].credibility": 0.8}
+    process, _ = Evaluator(e)._process(values, e.lever_list[0])
+    assert process.behaviour.prior_at(e.scenario.as_of) == 0.9
+    assert process.guarantors[1].credibility_at(e.scenario.as_of) == 0.8

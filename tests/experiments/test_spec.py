@@ -374,3 +374,20 @@ def test_distribution_quantiles():
     assert cat.bounds == (0.0, 2.0)
     assert "truncated" not in Distribution("normal", mean=1, sd=1).describe()
     assert math.isinf(Distribution("normal", mean=1, sd=1).bounds[1])
+
+
+def test_dated_road_map_numbers_take_the_value_in_force():
+    body = "estimates: false\noutcomes: [roadmap.interim]\nsampler: {method: latin, n: 2}\n"
+    then = {i.target for i in spec(body, scenario="korea-2017-11").inputs}
+    now = {i.target for i in spec(body, scenario="korea").inputs}
+    # the prior's range describes the undated prior; in 2026 a dated prior (0.1) is in force
+    assert then - now == {"roadmap.behaviour.prior"}
+    e = spec(
+        body + "uncertainties:\n- {target: roadmap.behaviour.prior, low: 0, high: 1}\n", scenario="korea"
+    )
+    assert e.input("roadmap.behaviour.prior").base == 0.1
+    credibility = spec(
+        body + "uncertainties:\n- target: roadmap.guarantors[Russia].credibility\n  low: 0\n  high: 1\n",
+        scenario="korea-2022-06",
+    ).input("roadmap.guarantors[Russia].credibility")
+    assert credibility.base == 0.2  # after the May 2022 veto

@@ -68,8 +68,9 @@ def _int_seed(seq: np.random.SeedSequence) -> int:
 def _assign(data: Any, key: tuple[Any, ...], value: Any) -> Any:
     """A copy of ``data`` with ``value`` at ``key``, copying only the containers along the way.
 
-    Setting a field of a block also drops the field from the block's ``ranges``: the range describes
-    the file's value, which the input now replaces.
+    Setting a field of a block also drops the field from the block's ``ranges`` (the range describes
+    the file's value, which the input now replaces) and its dated values (``prior_dated``, a
+    guarantor's ``dated`` credibilities): the input is the value in force on the scenario's date.
     """
     head, rest = key[0], key[1:]
     new = dict(data) if isinstance(data, dict) else list(data)
@@ -77,8 +78,13 @@ def _assign(data: Any, key: tuple[Any, ...], value: Any) -> Any:
         new[head] = _assign(data[head], rest, value)
     else:
         new[head] = value
-        if isinstance(new, dict) and isinstance(new.get("ranges"), dict) and head in new["ranges"]:
-            new["ranges"] = {k: v for k, v in new["ranges"].items() if k != head}
+        if isinstance(new, dict):
+            if isinstance(new.get("ranges"), dict) and head in new["ranges"]:
+                new["ranges"] = {k: v for k, v in new["ranges"].items() if k != head}
+            if new.get(f"{head}_dated"):
+                new[f"{head}_dated"] = {}
+            if head == "credibility" and new.get("dated"):
+                new["dated"] = {}
     return new
 
 

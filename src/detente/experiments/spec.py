@@ -906,10 +906,18 @@ class _Target:
     integer: bool = False
     choices: tuple[str, ...] = ()  # allowed values of a categorical target ('' = any)
     roadmap: bool = False
+    dated: bool = False  # a dated value of the road map is in force on the scenario's date
 
 
-def _resolve_roadmap_path(path: str, process: Process, where: tuple[Any, ...], ctx: _Ctx) -> _Target:
-    """``tension.shocks[tests].rate`` -> key ('roadmap', 'tension', 'shocks', 0, 'rate') with its bounds."""
+def _resolve_roadmap_path(
+    path: str, process: Process, where: tuple[Any, ...], ctx: _Ctx, as_of: str = ""
+) -> _Target:
+    """``tension.shocks[tests].rate`` -> key ('roadmap', 'tension', 'shocks', 0, 'rate') with its bounds.
+
+    A number with dated values (``prior`` and ``prior_dated``, a guarantor's ``credibility`` and
+    ``dated``) has as base the value in force on the scenario's ``as_of`` date, and is marked
+    ``dated`` when a dated value is in force: an input then replaces that value.
+    """
     from pydantic.fields import FieldInfo
 
     from detente.process.spec import Process
@@ -920,6 +928,7 @@ def _resolve_roadmap_path(path: str, process: Process, where: tuple[Any, ...], c
     key: list[Any] = []
     shown_: list[str] = []
     node: Any = data
+    parent: Any = None
     parts = path.split(".")
     for part in parts:
         m = _STEP.match(part)
@@ -964,6 +973,7 @@ def _resolve_roadmap_path(path: str, process: Process, where: tuple[Any, ...], c
                 where,
                 "end the path there",
             )
+        parent = node if not brackets else None
         node = node[name]
         key.append(name)
         shown_.append(name)
@@ -1010,13 +1020,24 @@ def _resolve_roadmap_path(path: str, process: Process, where: tuple[Any, ...], c
         )
     lo, hi, los, his = _field_range(info) if info is not None else (-math.inf, math.inf, False, False)
     integer = info is not None and _is_int(info.annotation)
+    base = None if node is None else float(node)
+    dated = False
+    if isinstance(parent, dict) and as_of:
+        field_name = key[-1]
+        history = parent.get(f"{field_name}_dated") or (
+            parent.get("dated") if field_name == "credibility" else None
+        )
+        in_force = sorted(when for when in (history or {}) if when <= as_of)
+        if in_force:
+            base, dated = float(history[in_force[-1]]), True
     return _Target(
         canonical="roadmap." + ".".join(shown_),
         key=("roadmap", *key),
-        base=None if node is None else float(node),
+        base=base,
         valid=_valid(lo, hi, los, his),
         integer=integer,
         roadmap=True,
+        dated=dated,
     )
 
 
@@ -1090,7 +1111,7 @@ def _resolve_target(text: str, env: _Env, where: tuple[Any, ...], ctx: _Ctx) -> 
             return _Target(
                 text, ("strategy", actor), None, (0.0, 0.0), choices=tuple(STRATEGIES), roadmap=True
             )
-        return _resolve_roadmap_path(rest, process, where, ctx)
+        return _resolve_roadmap_path(rest, process, where, ctx, s.as_of)
     if head == "model":
         name, _, param = rest.partition(".")
         if name not in model_names():
@@ -1315,7 +1336,9 @@ def _roadmap_inputs(process: Process, ranges: bool, fitted: bool, env: _Env) -> 
     out = []
     for path, name, kind in numbers:
         block = blocks[path]
-        t = _resolve_roadmap_path(f"{path}.{name}", process, ("roadmap",), env.ctx)
+        t = _resolve_roadmap_path(f"{path}.{name}", process, ("roadmap",), env.ctx, env.scenario.as_of)
+        if t.dated:  # the range describes the undated value; a dated one is in force
+            continue
         value = float(getattr(block, name))
         if kind == "range" and ranges:
             lo, hi = block.ranges[name]
