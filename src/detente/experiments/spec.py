@@ -268,7 +268,14 @@ class CoalitionLever(_Model):
 
 
 class LeverSpec(_Model):
-    """The levers: road-map policies, packages on the table, coalitions (each a separate lever)."""
+    """The levers: road-map policies, packages on the table, coalitions (each a separate lever).
+
+    Levers are listed one after the other, not crossed: ``policies: [a, b]`` with ``coalitions:
+    [c]`` gives the levers ``policy:a``, ``policy:b`` and ``coalition:c``. ``policies`` left out
+    means every policy of the road map when an outcome needs the road map (``all`` says so
+    explicitly; ``[]`` runs the baseline, the road map's first policy, only). Under a package or
+    coalition lever the road map runs under its baseline policy.
+    """
 
     policies: tuple[Identifier, ...] | Literal["all"] | None = None
     packages: tuple[Identifier, ...] = ()
