@@ -135,15 +135,19 @@ def test_names_with_markup_are_printed_literally(tmp_path):
     assert r.exit_code == 0 and "[red]A[/red]" in r.stdout and "[bold]x[/bold]" in r.stdout
 
 
-def test_wide_tables_are_never_cropped(capsys):
-    """A table wider than the terminal prints whole: every header and number appears intact."""
+def test_wide_tables_are_never_cropped(capsys, monkeypatch):
+    """A table wider than the terminal prints whole within it: numbers intact, headers wrapped at hyphens."""
     from detente.commands._common import print_rows
 
+    monkeypatch.setenv("COLUMNS", "100")
     row = {f"model-with-a-long-name-{k}": f"{k}.5 [{k}.0, {k}.9]" for k in range(8)}
     print_rows([{"id": "nuclear", **row}])
     out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 100
+    assert out.count("nuclear") == 2  # split into two parts, each repeating the first column
     for key, value in row.items():
-        assert key in out and value in out
+        assert value in out
+        assert f"name-{key[-1]}" in out  # the header's last piece, after a hyphen break
 
 
 VETO_YAML = """\
@@ -175,6 +179,11 @@ def veto_file(tmp_path):
     return str(path)
 
 
+def _prose(stdout: str) -> str:
+    """The output with wrapped lines joined (notes wrap at words to the terminal's width)."""
+    return " ".join(stdout.split())
+
+
 def _row(stdout: str, label: str) -> list[str]:
     line = next(x for x in stdout.splitlines() if label in x)
     return [c.strip() for c in line.strip("│┃ ").split("│")]
@@ -183,11 +192,13 @@ def _row(stdout: str, label: str) -> list[str]:
 def test_forecast_states_conditioning_and_shows_the_no_change_baseline(veto_file):
     r = invoke("forecast", veto_file, "--model", "compromise")
     assert r.exit_code == 0, r.output
-    assert STATEMENT in r.stdout.splitlines()  # one whole line, never wrapped
+    assert STATEMENT in _prose(r.stdout)  # whole, wrapped at words to the width
     assert "no change (status quo)" in r.stdout
     assert _row(r.stdout, "Nuclear programme") == ["Nuclear programme", "90.0", "90.0"]  # 40 held at 90
     assert _row(r.stdout, "Talks") == ["Talks", "-", "59.3"]
-    assert "The veto players bound the forecast of: compromise on nuclear (40.0 unconstrained)" in r.stdout
+    assert "The veto players bound the forecast of: compromise on nuclear (40.0 unconstrained)" in _prose(
+        r.stdout
+    )
 
 
 def test_forecast_of_an_undated_scenario_says_so():
@@ -196,7 +207,7 @@ def test_forecast_of_an_undated_scenario_says_so():
     assert (
         "Forecast: the outcome if the parties bargain to a settlement, horizon not stated (undated). "
         "No change: the status quo, which no issue states."
-    ) in r.stdout.splitlines()
+    ) in _prose(r.stdout)
     header = next(x for x in r.stdout.splitlines() if "issue" in x and "compromise" in x)
     assert "no change (status quo)" in header and header.count("status quo") == 1  # not the old title
 
@@ -216,7 +227,7 @@ def test_run_marks_models_that_do_not_honour_vetoes_and_writes_the_json_context(
     )
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
-    assert STATEMENT in lines
+    assert STATEMENT in _prose(r.stdout)
     assert "* smp does not honour the veto players of: nuclear (DPRK)" in lines
     assert _row(r.stdout, "nuclear")[:3] == ["nuclear", "90.0", "90.0"]
     data = json.loads(out.read_text())

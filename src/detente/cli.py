@@ -417,7 +417,7 @@ def _print_forecast_notes(s: Scenario, forecasts: Sequence[Forecast]) -> None:
     from detente.report.tables import forecast_statement, veto_notes
 
     for line in [forecast_statement(s), *veto_notes(s, forecasts)]:
-        console.print(line, markup=False, soft_wrap=True)
+        console.print(line, markup=False)  # wrapped at words to the terminal's width
 
 
 # --- commands from detente.commands (one line each) -------------------------------------------------

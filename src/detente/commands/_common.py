@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -10,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 
 from detente._files import Outputs
 from detente.errors import ParameterError
@@ -27,16 +29,53 @@ __all__ = [
     "console",
     "err_console",
     "escape",
+    "fit_columns",
     "json_text",
     "load",
     "outputs",
     "parse_params",
+    "print_note",
     "print_rows",
     "progress",
+    "terminal_width",
 ]
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+DEFAULT_WIDTH = 100
+"""Width of printed output when it goes to a file or a pipe and ``COLUMNS`` is not set."""
+
+
+def terminal_width(stream: Any = None) -> int:
+    """The width printed output must fit: ``COLUMNS`` if set, else the terminal's, else 100.
+
+    Read at each call, so a test (or a user) changing ``COLUMNS`` changes the layout.
+    """
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), 20)
+    stream = sys.stdout if stream is None else stream
+    try:
+        if stream.isatty():
+            return os.get_terminal_size(stream.fileno()).columns or DEFAULT_WIDTH
+    except (AttributeError, OSError, ValueError):
+        pass
+    return DEFAULT_WIDTH
+
+
+class _FittedConsole(Console):
+    """A rich console whose width is :func:`terminal_width` of its stream at each use."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        """The console's width (see :func:`terminal_width`) and height."""
+        return ConsoleDimensions(terminal_width(self.file), super().size.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        raise AttributeError("the width of detente's consoles follows COLUMNS or the terminal")
+
+
+console = _FittedConsole(highlight=False)
+err_console = _FittedConsole(stderr=True, highlight=False)
 
 ScenarioArg = Annotated[
     str | None,
@@ -79,30 +118,143 @@ def commit(out: Outputs) -> None:
 def print_rows(
     rows: list[dict[str, Any]], *, title: str | None = None, columns: list[str] | None = None
 ) -> None:
-    """Print rows of a result as a rich table on stdout.
+    """Print rows of a result as a table on stdout, fitted to the terminal's width.
 
-    A table too wide for the terminal is printed at the width it needs (the terminal wraps the
-    lines) rather than cropped, so no number is ever cut off.
+    The table is laid out by :func:`fit_columns`: headers wrap at spaces and hyphens, text cells wrap
+    at spaces, numbers never break, and a table that cannot fit even so is printed in several parts,
+    each repeating the first column (``title (continued)``). No line is wider than
+    :func:`terminal_width`, and no number is cut off.
     """
-    from detente.report.console import rows_table
+    from rich.table import Table
+    from rich.text import Text
 
-    table = rows_table(rows, title=title, columns=columns)
-    needed = _minimum_width(table)
-    if needed <= console.width:
+    cols = list(columns) if columns is not None else (list(rows[0]) if rows else [])
+    cells = [[_cell(row.get(c, "")) for row in rows] for c in cols]
+    layout = fit_columns(cols, cells, console.width)
+    for part, (indices, widths) in enumerate(layout):
+        table = Table(
+            title=(title if part == 0 else f"{title} (continued)") if title else None,
+            title_justify="left",
+            header_style="bold",
+            show_lines=False,
+        )
+        for k, w in zip(indices, widths, strict=True):
+            table.add_column(_wrap_header(cols[k], w), width=w, overflow="fold", no_wrap=False)
+        for r in range(len(rows)):
+            table.add_row(*(Text(cells[k][r]) for k in indices))
         console.print(table)
-    else:  # rich never prints wider than its console, so use a wider one on the same stream
-        Console(file=console.file, width=needed, highlight=False).print(table, crop=False)
 
 
-def _minimum_width(table: Any) -> int:
-    """Width at which no header or short cell of ``table`` must break; long text wraps at 40."""
-    total = 1
-    for column in table.columns:
-        need = max(len(str(c)) for c in [column.header, *column.cells])
-        if column.max_width is not None:
-            need = min(need, column.max_width)
-        total += min(need, 40) + 3
-    return total
+def print_note(text: str, *, err: bool = False) -> None:
+    """Print a line of text (a note under a table) wrapped at word boundaries to the terminal's width."""
+    (err_console if err else console).print(text, markup=False, highlight=False)
+
+
+TABLE_BORDER = 3
+"""Characters a table spends per column on borders and padding (plus one for the left edge)."""
+
+TEXT_FLOOR = 10
+"""Narrowest a column of words may become before a table is split into parts."""
+
+WORD_CAP = 20
+"""Words longer than this may be folded inside a narrow column of text."""
+
+
+def fit_columns(headers: list[str], cells: list[list[str]], width: int) -> list[tuple[list[int], list[int]]]:
+    """Lay out a table of ``headers`` and ``cells`` (one list per column) within ``width`` characters.
+
+    Returns the parts to print, each as (column indices, column widths). Every column first gets its
+    natural width (its widest header or cell); if the table is too wide, columns shrink toward their
+    floor (numbers and cells without letters: their full width; headers: their longest word; text:
+    its longest word, at least :data:`TEXT_FLOOR` and at most :data:`WORD_CAP`), the widest first;
+    if even the floors do not fit, the columns after the first are split into consecutive parts that
+    each repeat the first column.
+    """
+    n = len(headers)
+    if n == 0:
+        return [([], [])]
+    natural = [_natural(h, c) for h, c in zip(headers, cells, strict=True)]
+    floor = [min(_floor(h, c), nat) for h, c, nat in zip(headers, cells, natural, strict=True)]
+
+    def room(k: int) -> int:
+        return width - (TABLE_BORDER * k + 1)
+
+    if sum(floor) <= room(n) or n == 1:
+        return [(list(range(n)), _shrink(natural, floor, room(n)))]
+    # Split into as few parts as the floors allow; pack by natural widths when that needs no more parts.
+    by_floor, by_natural = _pack(floor, room), _pack(natural, room)
+    parts = by_natural if len(by_natural) <= len(by_floor) else by_floor
+    return [(p, _shrink([natural[i] for i in p], [floor[i] for i in p], room(len(p)))) for p in parts]
+
+
+def _pack(widths: list[int], room: Callable[[int], int]) -> list[list[int]]:
+    """Columns after the first in consecutive parts that each repeat column 0 and fit ``room``."""
+    parts: list[list[int]] = []
+    current = [0]
+    for k in range(1, len(widths)):
+        if len(current) > 1 and sum(widths[i] for i in [*current, k]) > room(len(current) + 1):
+            parts.append(current)
+            current = [0]
+        current.append(k)
+    parts.append(current)
+    return parts
+
+
+def _shrink(natural: list[int], floor: list[int], room: int) -> list[int]:
+    """Widths from ``natural`` down toward ``floor`` (widest first) until they sum to ``room``."""
+    widths = list(natural)
+    excess = sum(widths) - room
+    while excess > 0:
+        slack = [w - f for w, f in zip(widths, floor, strict=True)]
+        # the widest column with slack gives a character; the first column (the row's name) gives last
+        k = max(range(len(widths)), key=lambda i: (slack[i] > 0, i > 0, widths[i] if slack[i] > 0 else -1))
+        if slack[k] <= 0:  # even the floors do not fit (one very wide column): fold the widest
+            k = max(range(len(widths)), key=lambda i: widths[i])
+            if widths[k] <= 1:
+                break
+        widths[k] -= 1
+        excess -= 1
+    return widths
+
+
+def _cell(value: Any) -> str:
+    return str(value).replace("\t", " ")
+
+
+def _natural(header: str, cells: list[str]) -> int:
+    lines = [line for c in [header, *cells] for line in c.splitlines() or [""]]
+    return max(max((len(x) for x in lines), default=0), 1)
+
+
+def _header_words(header: str) -> list[str]:
+    return [w for w in re.split(r"\s+|(?<=[-/])(?=\w)", header) if w]
+
+
+def _floor(header: str, cells: list[str]) -> int:
+    head = max((len(w) for w in _header_words(header)), default=1)
+    need = 1
+    for c in cells:
+        if not _LETTER.search(c):  # a number, an interval, a date: never broken
+            need = max(need, max((len(x) for x in c.splitlines()), default=0))
+        else:
+            longest = max((len(w) for w in c.split()), default=0)
+            need = max(need, min(max(longest, min(TEXT_FLOOR, len(c))), WORD_CAP))
+    return max(head, need)
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _wrap_header(header: str, width: int) -> str:
+    """``header`` broken into lines of at most ``width`` at spaces and after hyphens (long words kept)."""
+    lines: list[str] = []
+    for word in _header_words(header):
+        glue = "" if lines and lines[-1].endswith(("-", "/")) else " "
+        if lines and len(lines[-1]) + len(glue) + len(word) <= width:
+            lines[-1] += glue + word
+        else:
+            lines.append(word)
+    return "\n".join(lines)
 
 
 def parse_params(items: list[str] | None) -> dict[str, Any]:

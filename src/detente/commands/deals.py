@@ -236,7 +236,7 @@ def coalition(
             title=f"Shapley values on the {m.name} forecast (points of the 0-100 scale)",
         )
         for note in result.notes:
-            console.print(f"note: {note}", markup=False, soft_wrap=True)
+            console.print(f"note: {note}", markup=False)
         effects = [*result.removals, *result.alignments]
         print_rows(
             [

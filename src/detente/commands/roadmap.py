@@ -200,7 +200,6 @@ def roadmap(
             f"generosity {'1/3' if b.generosity is None else f'{b.generosity:g}'}; horizon {p.horizon} "
             f"rounds; scenario as of {s.as_of or 'undated'}. First table: Monte Carlo intervals only.",
             markup=False,
-            soft_wrap=True,
         )
         if json_out is not None:
             data = result.to_json_dict()
