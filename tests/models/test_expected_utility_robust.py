@@ -336,7 +336,7 @@ def test_cli_run_report_shows_outcome_rounds_and_quadrant_charts(tmp_path):
     assert r.exit_code == 0, r.output
     assert "8.833 years" in r.stdout
     html = (tmp_path / "report.html").read_text()
-    assert "Expected-utility model" in html and "8.833 years" in html
+    assert "Appendix: expected-utility model" in html and "8.833 years" in html
     assert "Perceptual quadrant charts" in html and "Median and mean by round" in html
     assert "8.41593 years" in html and "compromise" in html
 
@@ -348,14 +348,18 @@ def test_korea_runs_and_its_report_has_rounds_and_quadrant_charts(tmp_path):
     assert len(f.rounds) == 11 and all(0 <= v <= 100 for v in f.positions().values())
     sections = expected_utility_sections(f, s)
     assert len(sections) == 1 and len(sections[0].subsections) == len(s.issues)
-    for sub in sections[0].subsections:
-        assert "Perceptual quadrant charts" in sub.html and sub.html.count("<svg") >= 2
+    assert sections[0].collapsed and all(sub.collapsed for sub in sections[0].subsections)
+    # one quadrant chart (the first issue) shows how to read the model; every issue gets its trajectory
+    first, *rest = sections[0].subsections
+    assert "Perceptual quadrant charts" in first.html and first.html.count("<svg") >= 2
+    for sub in rest:
+        assert "Perceptual quadrant charts" not in sub.html and sub.html.count("<svg") == 1
     # Default chart actors are the most capable; every issue's chart names them.
     assert default_chart_actors(s, "nuclear")[0] == max(s.actors, key=lambda a: a.capability).id
     r = runner.invoke(app, ["run", "korea", "--model", "expected-utility", "--out", str(tmp_path)])
     assert r.exit_code == 0, r.output
     html = (tmp_path / "report.html").read_text()
-    assert html.count("Perceptual quadrant charts") == len(s.issues)
+    assert html.count("Perceptual quadrant charts") == 1
     mc = ExpectedUtilityMC(runs=8, rounds=4).forecast(s, seed=2)
     mc_sections = expected_utility_sections(mc, s)
     assert "Monte Carlo" in mc_sections[0].title

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from markupsafe import escape
+
 from detente.report.html import render_html
 from detente.report.roadmap import roadmap_sections
 from detente.report.run import ANALYSIS_SECTIONS
@@ -29,8 +31,13 @@ def test_korea_report_has_reach_plot_fan_chart_tables_and_checks():
     html = render_html("Korea", secs)
     assert html.count("<svg") == 2
     assert "Probability of reaching each phase" in html and "Tension trajectories per policy" in html
-    for pid in ("engagement", "pressure", "no-guarantees", "misperception", "information", "coalition"):
-        assert pid in html
+    # every policy is shown by name and defined (its description), never by its id alone
+    from detente.process.io import process_for_scenario
+
+    process = process_for_scenario(load_scenario("korea"))
+    assert len(process.policies) >= 6
+    for po in process.policies:
+        assert f"<dt>{escape(po.name)}</dt><dd>{escape(po.description)}</dd>" in html
     # the behavioural defaults, the levers and the fitted numbers are in the report
     assert "prior belief that the other side carries on 0.1 as of 2026-11" in html
     assert "sequencing, enforcement (a bundle)" in html
