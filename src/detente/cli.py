@@ -440,6 +440,12 @@ from detente.commands import ledger as _ledger  # noqa: E402
 
 app.add_typer(_ledger.app, name="ledger")
 
+from detente.commands import sweep as _sweep  # noqa: E402
+
+app.add_typer(_sweep.app, name="sweep")
+app.command()(_sweep.sensitivity)
+app.command()(_sweep.discover)
+
 
 def main() -> None:
     """Entry point of the ``detente`` console script."""
