@@ -446,6 +446,13 @@ app.add_typer(_sweep.app, name="sweep")
 app.command()(_sweep.sensitivity)
 app.command()(_sweep.discover)
 
+from detente.commands import advise as _advise  # noqa: E402
+from detente.commands import whatif as _whatif  # noqa: E402
+
+app.command()(_advise.advise)
+app.command()(_whatif.whatif)
+app.command()(_whatif.compare)
+
 
 def main() -> None:
     """Entry point of the ``detente`` console script."""

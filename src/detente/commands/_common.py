@@ -22,6 +22,7 @@ from detente.scenarios import DEFAULT_SCENARIO, resolve_scenario
 __all__ = [
     "ForceOpt",
     "JsonOpt",
+    "OutOpt",
     "ScenarioArg",
     "SeedOpt",
     "command_line",
@@ -87,6 +88,11 @@ ScenarioArg = Annotated[
 SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Seed for every random draw.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite output files that exist.")]
 JsonOpt = Annotated[Path | None, typer.Option("--json", help="Also write the result as JSON to this file.")]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option("--out", "-o", help="Folder for the report page (writes DIR/report.html).", metavar="DIR"),
+]
+"""``--out`` means one thing in every command: a folder for reports (files: ``--json FILE``, ``--csv``)."""
 
 
 INPUT: list[str] = []
