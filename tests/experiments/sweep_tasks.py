@@ -64,3 +64,17 @@ class FailAt:
 def comparable(outputs: dict[str, float]) -> dict[str, float | None]:
     """Outputs with NaN replaced by None, so that equal outputs compare equal."""
     return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in outputs.items()}
+
+
+@dataclass(frozen=True)
+class DieAt:
+    """:func:`draw`, except that the worker process running run ``index`` dies (``os._exit``)."""
+
+    index: int
+
+    def __call__(self, task: Task, seed: np.random.SeedSequence) -> Outputs:
+        if task.run_index == self.index:
+            import os
+
+            os._exit(3)
+        return draw(task, seed)

@@ -20,7 +20,7 @@ from detente.experiments.backends import (
     task_seed,
 )
 from detente.experiments.types import Outputs, Task
-from tests.experiments.sweep_tasks import FailAt, comparable, draw, make_tasks
+from tests.experiments.sweep_tasks import DieAt, FailAt, comparable, draw, make_tasks
 
 
 def _rows(outputs: list[Outputs]) -> list[dict[str, float | None]]:
@@ -93,6 +93,13 @@ def test_a_failing_task_is_reported_with_its_run_index(backend: str) -> None:
     assert "run 13" in str(info.value) and "ValueError: boom at 13" in str(info.value)
     assert "\n" not in str(info.value)
     assert "boom at 13" in info.value.details  # the worker's traceback is kept for debugging
+
+
+def test_a_worker_process_that_dies_is_an_error_naming_its_batch_not_a_hang() -> None:
+    start = time.monotonic()
+    with pytest.raises(TaskFailedError, match=r"a worker process failed while running runs 8\.\.11") as info:
+        collect(DieAt(9), make_tasks(40), seed=1, backend="processes", workers=2, batch_size=4)
+    assert "\n" not in str(info.value) and time.monotonic() - start < 30
 
 
 @pytest.mark.slow

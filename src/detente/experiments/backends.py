@@ -316,18 +316,26 @@ def _execute_processes(
     pool = ProcessPoolExecutor(
         max_workers=jobs, mp_context=mp.get_context(method), initializer=_ignore_sigint
     )
+    spans: dict[Future[list[tuple[Task, Outputs]]], str] = {}
     pending: set[Future[list[tuple[Task, Outputs]]]] = set()
     queue = iter(batches)
     clean = False
+
+    def submit(batch: list[tuple[Task, np.random.SeedSequence]]) -> None:
+        fut = pool.submit(_run_batch, func, batch)
+        spans[fut] = _span(batch)
+        pending.add(fut)
+
     try:
         for batch in _take(queue, _max_in_flight(jobs)):
-            pending.add(pool.submit(_run_batch, func, batch))
+            submit(batch)
         while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            finished, still = wait(pending, return_when=FIRST_COMPLETED)
+            pending.intersection_update(still)
             for fut in finished:
-                rows = _batch_result(fut)
+                rows = _batch_result(fut, spans.pop(fut))
                 for batch in _take(queue, 1):
-                    pending.add(pool.submit(_run_batch, func, batch))
+                    submit(batch)
                 on_batch(rows)
         clean = True
     finally:
@@ -339,14 +347,20 @@ def _execute_processes(
             _terminate_pool(pool)
 
 
-def _batch_result(fut: Future[list[tuple[Task, Outputs]]]) -> list[tuple[Task, Outputs]]:
+def _span(batch: list[tuple[Task, np.random.SeedSequence]]) -> str:
+    """The run indices of a batch, for messages: ``runs 8..15`` or ``run 8``."""
+    first, last = batch[0][0].run_index, batch[-1][0].run_index
+    return f"run {first}" if first == last else f"runs {first}..{last}"
+
+
+def _batch_result(fut: Future[list[tuple[Task, Outputs]]], span: str) -> list[tuple[Task, Outputs]]:
     try:
         return fut.result()
     except TaskFailedError:
         raise
     except Exception as exc:  # the pool broke: a worker died or could not unpickle the function
         raise TaskFailedError(
-            f"a worker process failed: {type(exc).__name__}: {exc}",
+            f"a worker process failed while running {span}: {type(exc).__name__}: {exc}",
             fix="check that the task function is a picklable top-level function and does not exhaust memory",
         ) from exc
 
@@ -474,18 +488,22 @@ def _execute_dask(
         client = _connect_dask(config, stack)
         n_workers = max(1, len(client.scheduler_info().get("workers", {})) or config.worker_count())
         queue = iter(batches)
-        in_flight = {
-            client.submit(_run_batch, func, b, pure=False) for b in _take(queue, _max_in_flight(n_workers))
-        }
-        done = as_completed(list(in_flight))
+        spans: dict[str, str] = {}
+        in_flight: set[Any] = set()
+
+        def submit(batch: list[tuple[Task, np.random.SeedSequence]]) -> Any:
+            fut = client.submit(_run_batch, func, batch, pure=False)
+            spans[fut.key] = _span(batch)
+            in_flight.add(fut)
+            return fut
+
+        done = as_completed([submit(b) for b in _take(queue, _max_in_flight(n_workers))])
         try:
             for fut in done:
                 in_flight.discard(fut)
-                rows = _dask_result(fut)
+                rows = _dask_result(fut, spans.pop(fut.key, "a batch"))
                 for batch in _take(queue, 1):
-                    new = client.submit(_run_batch, func, batch, pure=False)
-                    in_flight.add(new)
-                    done.add(new)
+                    done.add(submit(batch))
                 fut.release()
                 on_batch(rows)
         except BaseException:
@@ -493,14 +511,14 @@ def _execute_dask(
             raise
 
 
-def _dask_result(fut: Any) -> list[tuple[Task, Outputs]]:
+def _dask_result(fut: Any, span: str) -> list[tuple[Task, Outputs]]:
     try:
         return fut.result()
     except TaskFailedError:
         raise
     except Exception as exc:
         raise TaskFailedError(
-            f"a Dask worker failed: {type(exc).__name__}: {exc}",
+            f"a Dask worker failed while running {span}: {type(exc).__name__}: {exc}",
             fix="check that the workers can import detente and the task function's module",
         ) from exc
 
