@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from detente._types import ActorId, IssueId, SeedLike
+from detente.deals.analysis import MAX_PACKAGE_ACTORS
 from detente.deals.bargain import Bargain
 from detente.deals.coalition import aligned
 from detente.deals.exchange import _candidates
@@ -421,6 +422,8 @@ def _exchange_levers(scenario: Scenario, actor: ActorId) -> list[Lever]:
 def _package_levers(
     scenario: Scenario, actor: ActorId, book: PackageFile | None, seed: SeedLike
 ) -> tuple[list[Lever], list[str]]:
+    if len(scenario.actors) > MAX_PACKAGE_ACTORS:
+        return [], [f"no package levers: package bargaining handles at most {MAX_PACKAGE_ACTORS} actors"]
     missing = [i.id for i in scenario.issues if i.status_quo is None]
     if missing:
         return [], [f"no package levers: issue {missing[0]!r} has no status quo to judge packages against"]
