@@ -627,6 +627,9 @@ def discover(
         float, typer.Option("--density", min=0.05, max=1.0, help="Least share of cases inside a box.")
     ] = 0.8,
     boxes: Annotated[int, typer.Option("--boxes", min=1, max=10, help="Most boxes per outcome.")] = 2,
+    max_inputs: Annotated[
+        int, typer.Option("--max-inputs", min=1, max=50, help="Most inputs a box may restrict.")
+    ] = 4,
     backend: BackendOpt = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
@@ -658,6 +661,7 @@ def discover(
             threshold=threshold,
             density=density,
             max_boxes=boxes,
+            max_dims=max_inputs,
         )
         infos = input_infos(design)
         if not results:

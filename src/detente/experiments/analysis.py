@@ -1316,6 +1316,7 @@ def prim_boxes(
     choices: Mapping[str, Sequence[str]] | None = None,
     lever: str = "",
     selection: Literal["balanced", "coverage"] = "balanced",
+    max_dims: int | None = 4,
 ) -> PrimResult:
     """PRIM scenario discovery: boxes of the input space where the case of interest concentrates.
 
@@ -1356,6 +1357,11 @@ def prim_boxes(
         Label of the lever the runs were made under.
     selection : {"balanced", "coverage"}
         How the box is chosen on each peeling trajectory (above).
+    max_dims : int or None
+        Most inputs a box may restrict (default 4): only trajectory steps restricting at most this
+        many inputs are candidates, so that a box reads as a few signposts rather than a list of
+        every input nudged by peeling. ``None`` allows any number. When no dense step is that
+        small, the dense steps with the fewest restrictions are the candidates.
 
     Returns
     -------
@@ -1439,6 +1445,11 @@ def prim_boxes(
         ok = np.flatnonzero(traj["density"].to_numpy() >= density)
         if ok.size == 0:  # PRIM returned its "dump box": nothing dense enough is left
             break
+        if max_dims is not None:
+            dims = traj["res_dim"].to_numpy()[ok]
+            small = ok[dims <= max_dims]
+            # a box an analyst can read: few restricted inputs (else the least restricted dense steps)
+            ok = small if small.size else ok[dims == dims.min()]
         cov = traj["coverage"].to_numpy()[ok]
         den = traj["density"].to_numpy()[ok]
         if selection == "coverage":

@@ -335,6 +335,7 @@ def discover(
     threshold: float = 0.5,
     density: float = 0.8,
     max_boxes: int = 2,
+    max_dims: int | None = 4,
 ) -> list[PrimResult]:
     """PRIM boxes per (lever, outcome): the inputs under which the outcome exceeds ``threshold``.
 
@@ -371,6 +372,7 @@ def discover(
                     else f"{name} > {threshold:g}",
                     density=density,
                     max_boxes=max_boxes,
+                    max_dims=max_dims,
                     choices=choices or None,
                     lever=_lever_name(lv),
                 )
