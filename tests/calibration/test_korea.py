@@ -285,8 +285,8 @@ def test_calibrate_command_line(tmp_path):
     app.command()(calibrate_command)
     out = tmp_path / "c.json"
     runner = CliRunner()
-    r = runner.invoke(app, ["--cutoff", "2019-12-31", "--out", str(out)])
+    r = runner.invoke(app, ["--cutoff", "2019-12-31", "--json", str(out)])
     assert r.exit_code == 0, r.output
     assert "lag odds ratio" in r.stdout and "s.e." in r.stdout
-    again = runner.invoke(app, ["--out", str(out)])
+    again = runner.invoke(app, ["--json", str(out)])
     assert isinstance(again.exception, OutputExistsError)

@@ -31,7 +31,7 @@ def small_deu(tmp_path):
 def test_backtest_deu_writes_forecasts_and_prints_the_table(small_deu, tmp_path):
     out = tmp_path / "f.csv"
     res = runner.invoke(
-        app, ["backtest", "deu", str(small_deu), "--model", "best", "--out", str(out), "--jobs", "1"]
+        app, ["backtest", "deu", str(small_deu), "--model", "best", "--csv", str(out), "--jobs", "1"]
     )
     assert res.exit_code == 0, res.output
     assert "MAE" in res.output and "CRPS" in res.output and "best" in res.output
@@ -46,7 +46,7 @@ def test_backtest_deu_writes_forecasts_and_prints_the_table(small_deu, tmp_path)
     # the unseen copy has the same inputs as d00032i1, so the same point forecast
     by = {(r["isnr"], r["model"]): r for r in rows}
     assert by[("d09999i1", "compromise")]["forecast"] == by[("d00032i1", "compromise")]["forecast"]
-    again = runner.invoke(app, ["backtest", "deu", str(small_deu), "--model", "best", "--out", str(out)])
+    again = runner.invoke(app, ["backtest", "deu", str(small_deu), "--model", "best", "--csv", str(out)])
     assert again.exit_code == 2 and "already exists" in again.output and "--force" in again.output
 
 
@@ -62,7 +62,7 @@ def test_backtest_deu_is_the_same_serially_and_in_parallel(small_deu, tmp_path):
                 str(small_deu),
                 "-m",
                 "median",
-                "--out",
+                "--csv",
                 str(out),
                 "--jobs",
                 jobs,

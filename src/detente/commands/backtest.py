@@ -21,6 +21,7 @@ from detente.commands._common import (
     print_rows,
     progress,
 )
+from detente.errors import ParameterError
 
 __all__ = ["app"]
 
@@ -60,12 +61,13 @@ def _csv(rows: list[dict[str, object]]) -> str:
 def deu(
     file: Annotated[Path, typer.Argument(help="CSV file with the DEU layout (e.g. deu_dev.csv).")],
     model: ModelOpt = None,
-    out: Annotated[
+    csv_out: Annotated[
         Path | None,
-        typer.Option("--out", help="Write forecasts (isnr, model, forecast, lo, hi, outcome) to this CSV."),
+        typer.Option("--csv", help="Write forecasts (isnr, model, forecast, lo, hi, outcome) to this CSV."),
     ] = None,
     report: Annotated[
-        Path | None, typer.Option("--report", help="Folder for a validation page (validation.html).")
+        Path | None,
+        typer.Option("--out", "--report", help="Folder for a validation page (DIR/validation.html)."),
     ] = None,
     capability: Annotated[
         str | None,
@@ -85,6 +87,13 @@ def deu(
     from detente.validation.deu import read_deu
     from detente.validation.run import run_deu
 
+    if report is not None and report.suffix.lower() == ".csv":
+        raise ParameterError(
+            f"--out names a folder for the report, and {str(report)!r} looks like a CSV file",
+            where="--out",
+            fix=f"write the forecasts with --csv {report}",
+        )
+    out = csv_out
     page = report / "validation.html" if report is not None else None
     with outputs([out, page], force=force) as files:
         data = read_deu(file)
@@ -154,7 +163,7 @@ def refit(
     out: Annotated[
         Path,
         typer.Option(
-            "--out", help="Where to write the fit (the package reads src/detente/validation/best.json)."
+            "--json", help="JSON file for the fit (the package reads src/detente/validation/best.json)."
         ),
     ] = Path("best.json"),
     seed: SeedOpt = 0,

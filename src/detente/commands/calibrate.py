@@ -23,7 +23,7 @@ def calibrate(
             "--cutoff", help="Last date of data the fit may use (YYYY-MM-DD); later years stay out."
         ),
     ] = "2019-12-31",
-    out: Annotated[Path, typer.Option("--out", "-o", help="JSON file to write the calibration to.")] = Path(
+    out: Annotated[Path, typer.Option("--json", help="JSON file to write the calibration to.")] = Path(
         "calibration.json"
     ),
     force: ForceOpt = False,
