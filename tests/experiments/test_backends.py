@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 
@@ -97,9 +98,21 @@ def test_a_failing_task_is_reported_with_its_run_index(backend: str) -> None:
 
 def test_a_worker_process_that_dies_is_an_error_naming_its_batch_not_a_hang() -> None:
     start = time.monotonic()
-    with pytest.raises(TaskFailedError, match=r"a worker process failed while running runs 8\.\.11") as info:
+    with pytest.raises(
+        TaskFailedError, match=r"a worker process died while running one of runs \d+\.\.\d+"
+    ) as info:
         collect(DieAt(9), make_tasks(40), seed=1, backend="processes", workers=2, batch_size=4)
     assert "\n" not in str(info.value) and time.monotonic() - start < 30
+    first, last = map(int, re.search(r"runs (\d+)\.\.(\d+)", str(info.value)).groups())  # type: ignore[union-attr]
+    assert first <= 9 <= last  # the runs in flight when the worker died include the culprit
+
+
+def test_a_function_that_cannot_be_pickled_is_an_error_naming_runs() -> None:
+    pattern = r"could not run .*runs [04]\.\.[37] in a worker process: .*Pickl"
+    with pytest.raises(TaskFailedError, match=pattern):
+        collect(
+            lambda task, seed: {"x": 1.0}, make_tasks(8), seed=1, backend="processes", workers=2, batch_size=4
+        )
 
 
 @pytest.mark.slow

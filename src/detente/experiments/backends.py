@@ -33,8 +33,9 @@ import os
 import signal
 import socket
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -316,14 +317,14 @@ def _execute_processes(
     pool = ProcessPoolExecutor(
         max_workers=jobs, mp_context=mp.get_context(method), initializer=_ignore_sigint
     )
-    spans: dict[Future[list[tuple[Task, Outputs]]], str] = {}
+    spans: dict[Future[list[tuple[Task, Outputs]]], tuple[int, int]] = {}
     pending: set[Future[list[tuple[Task, Outputs]]]] = set()
     queue = iter(batches)
     clean = False
 
     def submit(batch: list[tuple[Task, np.random.SeedSequence]]) -> None:
         fut = pool.submit(_run_batch, func, batch)
-        spans[fut] = _span(batch)
+        spans[fut] = (batch[0][0].run_index, batch[-1][0].run_index)
         pending.add(fut)
 
     try:
@@ -333,11 +334,18 @@ def _execute_processes(
             finished, still = wait(pending, return_when=FIRST_COMPLETED)
             pending.intersection_update(still)
             for fut in finished:
-                rows = _batch_result(fut, spans.pop(fut))
+                rows = _batch_result(fut, spans)
+                spans.pop(fut)
                 for batch in _take(queue, 1):
                     submit(batch)
                 on_batch(rows)
         clean = True
+    except BrokenProcessPool as exc:  # a worker died (killed, out of memory, os._exit) or could not start
+        raise TaskFailedError(
+            f"a worker process died while running {_span(spans.values())}: {exc}",
+            fix="check that the task function is a picklable top-level function and does not exhaust "
+            "memory; run the sweep with the serial backend to see the failing run",
+        ) from exc
     finally:
         if clean:
             pool.shutdown(wait=True)
@@ -347,22 +355,27 @@ def _execute_processes(
             _terminate_pool(pool)
 
 
-def _span(batch: list[tuple[Task, np.random.SeedSequence]]) -> str:
-    """The run indices of a batch, for messages: ``runs 8..15`` or ``run 8``."""
-    first, last = batch[0][0].run_index, batch[-1][0].run_index
-    return f"run {first}" if first == last else f"runs {first}..{last}"
-
-
-def _batch_result(fut: Future[list[tuple[Task, Outputs]]], span: str) -> list[tuple[Task, Outputs]]:
+def _batch_result(
+    fut: Future[list[tuple[Task, Outputs]]], spans: dict[Any, tuple[int, int]]
+) -> list[tuple[Task, Outputs]]:
     try:
         return fut.result()
-    except TaskFailedError:
+    except (TaskFailedError, BrokenProcessPool):  # a task's own error; a dead worker (handled above)
         raise
-    except Exception as exc:  # the pool broke: a worker died or could not unpickle the function
+    except Exception as exc:  # e.g. the function or a task could not be pickled
         raise TaskFailedError(
-            f"a worker process failed while running {span}: {type(exc).__name__}: {exc}",
-            fix="check that the task function is a picklable top-level function and does not exhaust memory",
+            f"could not run {_span([spans[fut]])} in a worker process: {type(exc).__name__}: {exc}",
+            fix="the task function and tasks must be picklable (a top-level function or class instance)",
         ) from exc
+
+
+def _span(spans: Iterable[tuple[int, int]]) -> str:
+    """The run indices of the batches in flight, for messages: ``runs 8..15`` or ``run 8``."""
+    pairs = list(spans)
+    if not pairs:
+        return "a batch"
+    first, last = min(a for a, _ in pairs), max(b for _, b in pairs)
+    return f"run {first}" if first == last else f"one of runs {first}..{last}"
 
 
 def _terminate_pool(pool: ProcessPoolExecutor) -> None:
@@ -488,12 +501,12 @@ def _execute_dask(
         client = _connect_dask(config, stack)
         n_workers = max(1, len(client.scheduler_info().get("workers", {})) or config.worker_count())
         queue = iter(batches)
-        spans: dict[str, str] = {}
+        spans: dict[str, tuple[int, int]] = {}
         in_flight: set[Any] = set()
 
         def submit(batch: list[tuple[Task, np.random.SeedSequence]]) -> Any:
             fut = client.submit(_run_batch, func, batch, pure=False)
-            spans[fut.key] = _span(batch)
+            spans[fut.key] = (batch[0][0].run_index, batch[-1][0].run_index)
             in_flight.add(fut)
             return fut
 
@@ -501,7 +514,7 @@ def _execute_dask(
         try:
             for fut in done:
                 in_flight.discard(fut)
-                rows = _dask_result(fut, spans.pop(fut.key, "a batch"))
+                rows = _dask_result(fut, _span([spans.pop(fut.key)]))
                 for batch in _take(queue, 1):
                     done.add(submit(batch))
                 fut.release()
