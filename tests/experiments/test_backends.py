@@ -108,7 +108,7 @@ def test_a_worker_process_that_dies_is_an_error_naming_its_batch_not_a_hang() ->
 
 
 def test_a_function_that_cannot_be_pickled_is_an_error_naming_runs() -> None:
-    pattern = r"could not run .*runs [04]\.\.[37] in a worker process: .*Pickl"
+    pattern = r"could not run .*runs [04]\.\.[37] in a worker process: .*pickle"
     with pytest.raises(TaskFailedError, match=pattern):
         collect(
             lambda task, seed: {"x": 1.0}, make_tasks(8), seed=1, backend="processes", workers=2, batch_size=4
