@@ -1317,6 +1317,7 @@ def prim_boxes(
     lever: str = "",
     selection: Literal["balanced", "coverage"] = "balanced",
     max_dims: int | None = 4,
+    max_qp: float | None = 0.05,
 ) -> PrimResult:
     """PRIM scenario discovery: boxes of the input space where the case of interest concentrates.
 
@@ -1362,6 +1363,11 @@ def prim_boxes(
         many inputs are candidates, so that a box reads as a few signposts rather than a list of
         every input nudged by peeling. ``None`` allows any number. When no dense step is that
         small, the dense steps with the fewest restrictions are the candidates.
+    max_qp : float or None
+        Restrictions whose quasi-p-value (PRIM's test that the restriction is not chance) exceeds
+        this are dropped from the chosen box, and the box's coverage, density and mass are counted
+        again for the larger box on the same runs (default 0.05; ``None`` keeps every restriction).
+        Later boxes are still searched outside the box PRIM chose.
 
     Returns
     -------
@@ -1459,17 +1465,31 @@ def prim_boxes(
         box.select(int(pick))
         row = traj.iloc[int(pick)]
         limits = _box_limits(box.box_lims[int(pick)], box.box_lims[0], box.qp[int(pick)], names, choices)
+        coverage, dens, mass = float(row["coverage"]), float(row["density"]), float(row["mass"])
+        n_in, k_in = int(row["n"]), int(row["k"])
+        if max_qp is not None:
+            kept = tuple(lim for lim in limits if lim.qp is None or lim.qp <= max_qp)
+            if kept and len(kept) < len(limits):
+                # drop restrictions that could be chance (quasi-p above max_qp); the box is then larger,
+                # so its coverage and density are counted again on the same runs
+                limits = kept
+                inside = np.ones(len(yb), dtype=bool)
+                for lim in limits:
+                    col = df[lim.name].to_numpy()
+                    inside &= np.fromiter((lim.contains(v) for v in col), bool, len(col))
+                n_in, k_in = int(inside.sum()), int(yb[inside].sum())
+                coverage, dens, mass = k_in / max(int(yb.sum()), 1), k_in / max(n_in, 1), n_in / len(yb)
         if not limits:
             break
         boxes.append(
             ScenarioBox(
                 index=index,
                 limits=limits,
-                coverage=float(row["coverage"]),
-                density=float(row["density"]),
-                mass=float(row["mass"]),
-                n_cases=int(row["n"]),
-                n_of_interest=int(row["k"]),
+                coverage=coverage,
+                density=dens,
+                mass=mass,
+                n_cases=n_in,
+                n_of_interest=k_in,
                 trajectory={
                     col: tuple(float(v) for v in traj[col].to_numpy())
                     for col in ("coverage", "density", "mass", "res_dim")
