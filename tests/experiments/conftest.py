@@ -68,6 +68,39 @@ def _run(cmd: list[str], what: str) -> None:
         raise RuntimeError(f"{what} failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _reap_stale(bindir: Path) -> None:
+    """Stop and remove the servers of earlier sessions that were killed before their teardown.
+
+    Only folders this fixture made (with an ``owner.pid`` file) whose owning pytest process is gone.
+    """
+    for folder in Path(tempfile.gettempdir()).glob("detente-pg-*"):
+        owner = folder / "owner.pid"
+        try:
+            pid = int(owner.read_text().strip())
+        except (OSError, ValueError):
+            continue
+        if _pid_alive(pid):
+            continue
+        if (folder / "data" / "postmaster.pid").exists():
+            subprocess.run(
+                _as_postgres([str(bindir / "pg_ctl"), "-D", str(folder / "data"), "-m", "immediate", "stop"]),
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """URL of an empty-to-start PostgreSQL database for this test session (a real server)."""
@@ -86,7 +119,9 @@ def postgres_url() -> Iterator[str]:
             user = pwd.getpwnam("postgres")
         except KeyError:
             _unavailable("running as root and there is no 'postgres' user to run the server as")
+    _reap_stale(bindir)
     root = Path(tempfile.mkdtemp(prefix="detente-pg-"))
+    (root / "owner.pid").write_text(str(os.getpid()))
     data = root / "data"
     started = False
     try:
