@@ -51,7 +51,9 @@ __all__ = [
     "Started",
     "Status",
     "Store",
+    "database_url",
     "git_commit",
+    "mask_url",
     "open_store",
 ]
 
@@ -314,6 +316,17 @@ def _mask(text: str) -> str:
     if not at or ":" not in creds:
         return text
     return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}"
+
+
+database_url = _url
+"""Public name of the URL helper: a file path (SQLite) or a SQLAlchemy URL -> :class:`sqlalchemy.engine.URL`.
+
+Raises :class:`~detente.errors.InputError` (password masked) for a folder, a missing parent folder or
+an unparsable URL. Other stores (the web workbench) share it.
+"""
+
+mask_url = _mask
+"""Public name of :func:`_mask`: hide the password of a URL for messages."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
