@@ -82,7 +82,9 @@ def test_export_csv_digest_report(korea, tmp_path):
     head = invoke("verify", "--store", str(db)).stdout.split()[-1]
     assert head in r.stdout and "p-icbm-2027" in r.stdout and "k2017-talks-2018" not in r.stdout
     dj = tmp_path / "d.json"
-    assert invoke("digest", "--out", str(dj), "--store", str(db)).exit_code == 0
+    dm = tmp_path / "d.md"
+    assert invoke("digest", "--json", str(dj), "--md", str(dm), "--store", str(db)).exit_code == 0
+    assert head in dm.read_text()
     assert (
         json.loads(dj.read_text())["head"] == head and len(json.loads(dj.read_text())["open_forecasts"]) == 7
     )

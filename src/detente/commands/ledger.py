@@ -411,27 +411,28 @@ def export_command(
 
 @app.command("digest")
 def digest_command(
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", "-o", help="Write the digest here (.md or .json) instead of printing it."),
+    md_out: Annotated[
+        Path | None, typer.Option("--md", help="Also write the digest as Markdown to this file.")
     ] = None,
+    json_out: JsonOpt = None,
     store: StoreOpt = "detente-ledger.db",
     force: ForceOpt = False,
 ) -> None:
-    """A digest to publish before outcomes are known: the head hash and every open forecast."""
+    """A digest to publish before outcomes are known: the head hash and every open forecast.
+
+    Printed as Markdown; --md FILE and --json FILE also write it to files.
+    """
     from detente.ledger.digest import digest, digest_markdown
 
-    if out is not None and out.suffix.lower() not in (".md", ".json"):
-        raise ParameterError(
-            f"cannot tell the format of {out.name!r}", where="--out", fix="end it in .md or .json"
-        )
-    with outputs([out], force=force) as files:
+    with outputs([md_out, json_out], force=force) as files:
         data = digest(_open(store, create=False).records(), generated=dt.date.today().isoformat())
-        text = json_text(data) if out is not None and out.suffix.lower() == ".json" else digest_markdown(data)
-        if out is None:
-            console.print(text, markup=False, end="", soft_wrap=True)
-        else:
-            files.add(out, text)
+        text = digest_markdown(data)
+        console.print(text, markup=False, end="", soft_wrap=True)
+        if md_out is not None:
+            files.add(md_out, text)
+        if json_out is not None:
+            files.add(json_out, json_text(data))
+        if md_out is not None or json_out is not None:
             commit(files)
 
 
