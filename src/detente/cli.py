@@ -453,6 +453,10 @@ app.command()(_advise.advise)
 app.command()(_whatif.whatif)
 app.command()(_whatif.compare)
 
+from detente.commands import serve as _serve  # noqa: E402
+
+app.command()(_serve.serve)
+
 
 def main() -> None:
     """Entry point of the ``detente`` console script."""
