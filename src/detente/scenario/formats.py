@@ -10,6 +10,7 @@
   the highest position in the table, and the issue records that mapping as its ``units`` so that
   forecasts convert back (the EC emissions case: 4 years -> 0, 10 years -> 100).
 * detente's own record CSV (see :mod:`detente.scenario.io`).
+* Decide's tagged records (``#A``, ``#P``, ``#M``, ``#D``; see :mod:`detente.scenario.decide`).
 
 :func:`read_csv_any` recognises which of the three a CSV file is.
 """
@@ -132,13 +133,17 @@ def _norm(header: str) -> str:
 
 
 def read_csv_any(text: str, *, source: str) -> Scenario:
-    """Read a CSV text in whichever supported layout it is (record, KTAB or BDM table)."""
+    """Read a CSV text in whichever supported layout it is (record, KTAB, Decide or BDM table)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = [ln for ln in text.split("\n") if ln.strip()]
     if not lines:
         raise ScenarioError(
             "the file is empty", source=source, fix="give a CSV with a header row and one row per actor"
         )
+    from detente.scenario.decide import looks_like_decide, read_decide_text
+
+    if looks_like_decide(text):
+        return read_decide_text(text, source=source)
     delim = _delimiter(lines[0])
     rows = _nonblank(_rows(text, delim, source=source))
     if not rows:

@@ -89,6 +89,19 @@ _EMBEDDED: tuple[EmbeddedScenario, ...] = (
     EmbeddedScenario("ktab-a040", "ktab/dummyData-a040.csv", "KTAB scaling test: 40 actors, 1 issue"),
     EmbeddedScenario("ktab-a080", "ktab/dummyData-a080.csv", "KTAB scaling test: 80 actors, 1 issue"),
     EmbeddedScenario("ktab-a160", "ktab/dummyData-a160.csv", "KTAB scaling test: 160 actors, 1 issue"),
+    EmbeddedScenario(
+        "decide-sample",
+        "decide/sample_data.txt",
+        "Decide's training case: a city's toll ring, 10 actors, 6 issues (Decide input format)",
+    ),
+    EmbeddedScenario(
+        "decide-cop21", "decide/cop21.csv", "Decide example: COP21 Paris climate talks, 15 actors, 13 issues"
+    ),
+    EmbeddedScenario(
+        "decide-copenhagen",
+        "decide/copenhagen.csv",
+        "Decide example: COP15 Copenhagen climate talks, 11 actors, 7 issues",
+    ),
 )
 
 
