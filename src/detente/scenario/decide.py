@@ -1,4 +1,4 @@
-"""Reader for the input files of Decide, the Stokman-van Oosten exchange model program.
+r"""Reader for the input files of Decide, the Stokman-van Oosten exchange model program.
 
 Decide's input is a table of records, one a line, each led by a tag in its first field (which may be
 quoted with ``'`` or ``"``); fields are tab-, semicolon- or comma-separated:
@@ -30,8 +30,8 @@ How the records become a detente :class:`~detente.scenario.Scenario`:
 Every problem is a one-line :class:`~detente.errors.ScenarioError` naming the file, the line and the
 fix.
 
->>> s = read_decide_text("#A;a;A\\n#A;b;B\\n#P;x;X\\n#M;x;0;no\\n#M;x;10;yes\\n"
-...                      "#D;a;x;2;0.5;1\\n#D;b;x;10;0.8;1\\n", source="t.csv")
+>>> s = read_decide_text("#A;a;A\n#A;b;B\n#P;x;X\n#M;x;0;no\n#M;x;10;yes\n"
+...                      "#D;a;x;2;0.5;1\n#D;b;x;10;0.8;1\n", source="t.csv")
 >>> [st.position for st in s.stances], [st.salience for st in s.stances]
 ([20.0, 100.0], [50.0, 80.0])
 """
@@ -128,7 +128,7 @@ def read_decide_text(text: str, *, source: str) -> Scenario:
             raise fail(
                 f"unknown record {shown(tag, 30)}",
                 line,
-                "start every line with #A (actor), #P (issue), #M (scale point), #D (data), #O or #/ (comment)",
+                "start each line with #A (actor), #P (issue), #M (scale point), #D (data), #O or #/ (note)",
             )
         need, layout = _MIN_FIELDS[tag]
         filled = len(cells)
@@ -138,11 +138,15 @@ def read_decide_text(text: str, *, source: str) -> Scenario:
             raise fail(f"a {tag} line needs {need} fields and this one has {filled}", line, f"write {layout}")
         if tag == "#A":
             if cells[1] in actors:
-                raise fail(f"actor {shown(cells[1], 40)} is defined twice", line, "keep one #A line per actor")
+                raise fail(
+                    f"actor {shown(cells[1], 40)} is defined twice", line, "keep one #A line per actor"
+                )
             actors[cells[1]] = {"name": cells[2] if len(cells) > 2 and cells[2] else cells[1], "line": line}
         elif tag == "#P":
             if cells[1] in issues:
-                raise fail(f"issue {shown(cells[1], 40)} is defined twice", line, "keep one #P line per issue")
+                raise fail(
+                    f"issue {shown(cells[1], 40)} is defined twice", line, "keep one #P line per issue"
+                )
             issues[cells[1]] = {"name": cells[2] if len(cells) > 2 and cells[2] else cells[1], "line": line}
             scale.setdefault(cells[1], [])
         elif tag == "#M":
@@ -153,7 +157,8 @@ def read_decide_text(text: str, *, source: str) -> Scenario:
                     "define the issue with a #P line before its #M lines, or correct the issue id",
                 )
             value = parse_number(cells[2], source=source, where=f"line {line}, field 3 (scale value)")
-            assert value is not None  # noqa: S101 (the field count check leaves no empty value)
+            if value is None:
+                raise fail("the scale value is empty", line, "write #M, issue id, value, meaning")
             scale[cells[1]].append((value, cells[3] if len(cells) > 3 else ""))
         else:
             actor, issue = cells[1], cells[2]
@@ -184,14 +189,18 @@ def read_decide_text(text: str, *, source: str) -> Scenario:
                 values.append(v)
             pos, sal, power = values
             if sal < 0 or sal > 100:
-                raise fail(f"salience {sal:g} is outside 0-100", line, "use saliences from 0 to 1 or from 0 to 100")
+                raise fail(
+                    f"salience {sal:g} is outside 0-100", line, "use saliences from 0 to 1 or from 0 to 100"
+                )
             if power < 0:
                 raise fail(f"power {power:g} is negative", line, "use a power of 0 or more")
             data.append((line, actor, issue, pos, sal, power))
     if not actors:
         raise ScenarioError("no #A (actor) lines", source=source, fix="define each actor with #A, id, name")
     if not issues:
-        raise ScenarioError("no #P (issue) lines", source=source, fix="define each issue with #P, id, description")
+        raise ScenarioError(
+            "no #P (issue) lines", source=source, fix="define each issue with #P, id, description"
+        )
     if not data:
         raise ScenarioError(
             "no #D (data) lines", source=source, fix="give #D, actor, issue, position, salience, power lines"
@@ -263,7 +272,9 @@ def read_decide_text(text: str, *, source: str) -> Scenario:
             item["units"] = {"unit": "", "at_0": lo, "at_100": hi}
         issue_items.append(item)
     file_name = Path(source).name
-    note = "imported from a Decide input file" + ("; saliences on 0-1 multiplied by 100" if factor == 100 else "")
+    note = "imported from a Decide input file" + (
+        "; saliences on 0-1 multiplied by 100" if factor == 100 else ""
+    )
     scenario = {
         "name": Path(source).stem,
         "description": description,
