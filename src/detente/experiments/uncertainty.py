@@ -4,7 +4,9 @@
 the original ones. Each stance's own ``uncertainty`` (a standard deviation, or a range read as a
 uniform distribution) is used for its position when it has one; otherwise the default
 ``position_sd``. Draws are clipped to the 0-100 scale (and capabilities kept non-negative), so every
-perturbed scenario is valid by construction and is built without re-validation.
+perturbed scenario is valid by construction and is built without re-validation. A positive salience
+is never drawn below :data:`MIN_DRAWN_SALIENCE` (or its own value, if smaller): noise never gives an
+actor the all-zero saliences a model refuses.
 
 >>> from detente.scenarios import load_scenario
 >>> from detente._random import make_rng
@@ -24,6 +26,9 @@ import numpy as np
 from detente.scenario import Scenario
 
 __all__ = ["InputNoise", "perturb"]
+
+MIN_DRAWN_SALIENCE = 0.01
+"""Lowest value (0-100 scale) that salience noise gives a positive salience."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,9 @@ def perturb(
     new_pos[ranged] = low[ranged] + (high[ranged] - low[ranged]) * uniform[ranged]
     new_pos = np.clip(new_pos, 0.0, 100.0)
     new_sal = np.clip(sal + salience_sd * rng.standard_normal(n), 0.0, 100.0)
+    # a positive salience stays positive, so noise never gives an actor the all-zero saliences that
+    # the SMP (like KTAB) refuses: it is drawn down at most to MIN_DRAWN_SALIENCE (or its own value)
+    new_sal = np.where(sal > 0, np.maximum(new_sal, np.minimum(sal, MIN_DRAWN_SALIENCE)), new_sal)
     caps = np.array([a.capability for a in scenario.actors])
     if capability_cv > 0:
         sigma = np.sqrt(np.log1p(capability_cv**2))

@@ -52,8 +52,12 @@ BargainInterpolation = Literal["S1P1", "S2P2", "S2PMax"]
 BargainModel = Literal["InitOnlyInterp", "InitRcvrInterp", "PWCompInterp"]
 
 
+TINY_SALIENCE = 1e-6
+"""Salience (unit scale, i.e. 1e-4 on 0-100) that ``zero_salience="tiny"`` gives a stated zero salience."""
+
+
 def smp_inputs(
-    scenario: Scenario, salience_scale: str = "common"
+    scenario: Scenario, salience_scale: str = "common", zero_salience: str = "refuse"
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Positions and saliences on the unit scale and capabilities, as the SMP uses them.
 
@@ -62,6 +66,10 @@ def smp_inputs(
     inputs never total more than 100, so both give KTAB's ``salience / 100``. An actor without a
     stance on an issue gets salience 0 there and sits at the issue's status quo (or, without one,
     at the capability-weighted mean of the stated positions).
+
+    ``zero_salience="refuse"`` (KTAB's behaviour, the default) refuses an actor whose saliences are
+    all zero; ``"tiny"`` gives every stated salience of zero the value :data:`TINY_SALIENCE`, so
+    such an actor takes part with (next to) no weight and the model forecasts the issue.
     """
     pos = scenario.positions()
     sal = scenario.saliences()
@@ -84,6 +92,8 @@ def smp_inputs(
     else:
         scale = np.maximum(100.0, totals)
     unit = sal / scale[:, None]
+    if zero_salience == "tiny":
+        unit = np.where(~missing & ~(unit > 0), TINY_SALIENCE, unit)
     empty = np.flatnonzero(~((unit * unit).sum(axis=1) > 0))
     if empty.size:
         actor = scenario.actors[int(empty[0])].id
@@ -170,6 +180,11 @@ class SMP(ForecastModel):
         "common",
         description="divide saliences by max(100, largest actor total) or by max(100, each actor's total)",
     )
+    zero_salience: Literal["refuse", "tiny"] = Field(
+        "refuse",
+        description="refuse an actor with zero salience on every issue (KTAB), or treat a stated zero "
+        "salience as a tiny positive one (1e-4 on 0-100) so that every issue gets a forecast",
+    )
     max_turns: int = Field(100, ge=1, le=10_000, description="turn limit (KTAB: 100)")
     stop_ratio: float = Field(
         0.02, ge=0.0, le=1.0, description="stop when a turn moves less than this share of the first turn"
@@ -196,7 +211,7 @@ class SMP(ForecastModel):
     def run(self, scenario: Scenario, *, seed: SeedLike = None, on_round: OnRound | None = None) -> SMPRun:
         """Run the model and return the kernel's full record (all states and turns, unit scale)."""
         self.check_limits(scenario)
-        x, sal, cap = smp_inputs(scenario, self.salience_scale)
+        x, sal, cap = smp_inputs(scenario, self.salience_scale, self.zero_salience)
         n = len(cap)
         acc = None if self.accommodation == 1.0 else self.accommodation * np.eye(n)
         ids = scenario.actor_ids

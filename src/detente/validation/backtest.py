@@ -140,9 +140,16 @@ class Case:
 
 
 def build_model(name: str, params: dict[str, Any] | None = None) -> ForecastModel:
-    """Build a model of :data:`detente.models.ALL_MODELS` by name."""
+    """Build a model of :data:`detente.models.ALL_MODELS` by name.
+
+    The SMP is built with ``zero_salience="tiny"`` unless ``params`` say otherwise: a backtest scores
+    every issue, and KTAB's refusal of actors with zero salience would leave a third of DEU's issues
+    without an SMP forecast (docs/validation.md).
+    """
     for cls in ALL_MODELS:
         if cls.name == name:
+            if name == "smp":
+                params = {"zero_salience": "tiny", **(params or {})}
             return cls(**(params or {}))
     raise ParameterError(
         f"there is no model called {name!r}",
