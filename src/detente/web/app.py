@@ -131,7 +131,7 @@ class _BodyLimit:
             await _send_too_large(scope, send)
             return
         seen = 0
-        started = False
+        state = {"started": False, "exceeded": False, "replaced": False}
 
         async def limited() -> Message:
             nonlocal seen
@@ -139,19 +139,26 @@ class _BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
+                    state["exceeded"] = True
                     raise _TooLargeError
             return message
 
         async def watch(message: Message) -> None:
-            nonlocal started
+            # once the body went over the limit, whatever the app answers becomes the 413
+            if state["exceeded"] and not state["started"]:
+                state["started"] = state["replaced"] = True
+                await _send_too_large(scope, send)
+                return
+            if state["replaced"]:
+                return
             if message["type"] == "http.response.start":
-                started = True
+                state["started"] = True
             await send(message)
 
         try:
             await self.app(scope, limited, watch)
         except _TooLargeError:
-            if not started:
+            if not state["started"]:
                 await _send_too_large(scope, send)
 
 

@@ -1,0 +1,100 @@
+"""Web workbench fixtures: the application in-process (TestClient) and a real uvicorn server for Playwright.
+
+The browser is Debian's Chromium through Playwright, as in tests/browser: without Playwright or
+Chromium the browser tests are skipped, unless ``DETENTE_REQUIRE_BROWSER`` is set (CI sets it), and
+then they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import CHROMIUM, _missing
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # starlette's notice that it prefers httpx2 over httpx
+    from fastapi.testclient import TestClient
+
+from detente.web import create_app
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@pytest.fixture
+def app(tmp_path: Path):
+    """A workbench on the Korean scenario, its workspace and store in a temporary folder."""
+    application = create_app(tmp_path / "workspace", ledger=str(tmp_path / "no-ledger.db"))
+    yield application
+    application.state.workbench.close()
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def sid(app) -> int:
+    """Id of the Korean scenario the workbench opened first."""
+    return int(app.state.first_scenario)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real uvicorn server running the workbench on a free loopback port; yields its base URL."""
+    import uvicorn
+
+    from detente.commands.serve import LOOPBACK_HOSTS
+
+    root = tmp_path_factory.mktemp("workbench")
+    application = create_app(root / "workspace", allowed_hosts=LOOPBACK_HOSTS, ledger=str(root / "none.db"))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the workbench server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    """A headless Chromium, or a skip (a failure when DETENTE_REQUIRE_BROWSER is set)."""
+    why = _missing()
+    if why:
+        if os.environ.get("DETENTE_REQUIRE_BROWSER"):
+            pytest.fail(f"browser tests required but {why}")
+        pytest.skip(why)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Folder for screenshots and downloads (git-ignored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
