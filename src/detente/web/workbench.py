@@ -186,8 +186,8 @@ class Workbench:
         """Apply and record one edit; return its history row. Refused edits raise one-line errors."""
         with self._edit_lock:
             opened = self.get(scenario_id)
-            _, old, new_source = apply_edit(opened.current, request)
-            return self.store.add_edit(
+            edited, old, new_source = apply_edit(opened.current, request)
+            row = self.store.add_edit(
                 scenario_id,
                 author=request.author.strip(),
                 actor=request.actor,
@@ -201,6 +201,11 @@ class Workbench:
                 rationale=request.rationale.strip() if request.basis == "estimate" else "",
                 new_source=new_source or "",
             )
+            # the new state is known: cache it so the next page does not replay the whole history
+            key = (scenario_id, (*((e["id"], e["undone"]) for e in opened.history), (row["id"], "")))
+            with self._lock:
+                self._scenarios[key] = (opened.baseline, edited)
+            return row
 
     def undo(self, scenario_id: int) -> dict[str, Any] | None:
         """Undo the latest edit that is not undone; return it, or None when there is nothing to undo."""
