@@ -134,6 +134,37 @@ def test_an_unreachable_dask_scheduler_is_a_quick_one_line_parameter_error() -> 
     assert address in message and "Fix:" in message and "\n" not in message
 
 
+def test_a_port_that_accepts_but_never_answers_is_not_taken_for_a_scheduler() -> None:
+    with socket.socket() as silent:  # listens (the kernel completes connections) but never speaks
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        start = time.monotonic()
+        with pytest.raises(ParameterError, match="cannot reach a Dask scheduler"):
+            collect(
+                draw, make_tasks(4), seed=1, backend=Backend("dask", scheduler=address, connect_timeout=2)
+            )
+        assert time.monotonic() - start < 8
+
+
+@pytest.mark.slow
+def test_a_running_scheduler_is_used_by_its_address() -> None:
+    import logging
+
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # not port 8787, which may be taken
+        silence_logs=logging.CRITICAL,
+    ) as cluster:
+        outputs = collect(draw, make_tasks(12), seed=4, backend="dask", scheduler=cluster.scheduler_address)
+        assert len(cluster.scheduler.workers) == 1  # the cluster outlives the sweep: not ours to close
+    assert _rows(outputs) == _rows(collect(draw, make_tasks(12), seed=4))
+
+
 def test_invalid_backend_settings_are_parameter_errors() -> None:
     with pytest.raises(ParameterError, match="unknown backend 'gpu'"):
         Backend("gpu")  # type: ignore[arg-type]

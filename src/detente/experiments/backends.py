@@ -32,6 +32,7 @@ import multiprocessing as mp
 import os
 import signal
 import socket
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -442,9 +443,10 @@ def _connect_dask(config: Backend, stack: contextlib.ExitStack) -> Any:
         with contextlib.suppress(Exception):
             client.run(_ignore_sigint)
         return client
+    deadline = time.monotonic() + config.connect_timeout
     _probe_scheduler(config.scheduler, config.connect_timeout)
-    try:
-        client = Client(config.scheduler, timeout=config.connect_timeout)
+    try:  # the whole connection, probe included, stays within the timeout
+        client = Client(config.scheduler, timeout=max(1.0, deadline - time.monotonic()))
     except Exception as exc:  # refused, timed out, or something else answering on that port
         raise _unreachable(config.scheduler, config.connect_timeout, exc) from None
     stack.callback(_close_quietly, client)
@@ -478,8 +480,13 @@ def _probe_scheduler(address: str, timeout: float) -> None:
             f"not a Dask scheduler address: {address}", where="scheduler", fix="write it as tcp://HOST:PORT"
         ) from None
     try:
-        with socket.create_connection((host.strip("[]"), port), timeout=timeout):
-            pass
+        with socket.create_connection((host.strip("[]"), port), timeout=timeout) as sock:
+            # A Dask scheduler greets a new connection at once; something that accepts and then
+            # stays silent would make Dask's client wait forever.
+            if scheme == "tcp" and not sock.recv(1):
+                raise ConnectionResetError("the connection was closed without a greeting")
+    except TimeoutError:
+        raise _unreachable(address, timeout, TimeoutError("no answer")) from None
     except OSError as exc:
         raise _unreachable(address, timeout, exc) from None
 
