@@ -1,4 +1,5 @@
 import csv
+import itertools
 from pathlib import Path
 
 import pytest
@@ -36,11 +37,17 @@ def test_backtest_deu_writes_forecasts_and_prints_the_table(small_deu, tmp_path)
     assert res.exit_code == 0, res.output
     assert "MAE" in res.output and "CRPS" in res.output and "best" in res.output
     rows = list(csv.DictReader(out.open()))
-    assert list(rows[0])[:6] == ["isnr", "model", "forecast", "lo", "hi", "outcome"]
+    quantiles = [f"q{5 * k:02d}" for k in range(1, 20)]
+    assert list(rows[0]) == ["isnr", "model", "forecast", "lo", "hi", *quantiles, "outcome", "fit"]
     assert {r["model"] for r in rows} == {"best", "compromise"}
     assert len(rows) == 2 * 9
     for r in rows:
         assert 0 <= float(r["lo"]) <= float(r["hi"]) <= 100
+        q = [float(r[c]) for c in quantiles]  # every issue, every model: 19 monotone quantiles
+        assert all(a <= b for a, b in itertools.pairwise(q)) and q[0] >= 0 and q[-1] <= 100
+        if r["model"] == "best":  # the mixture's 80% interval is its q10-q90, its forecast the median
+            assert float(r["lo"]) == float(r["q10"]) and float(r["hi"]) == float(r["q90"])
+            assert float(r["q10"]) <= float(r["forecast"]) <= float(r["q90"])
     fit = {r["isnr"]: r["fit"] for r in rows}
     assert fit["d09999i1"] == "frozen" and fit["d00032i1"] == "cross-validated"
     # the unseen copy has the same inputs as d00032i1, so the same point forecast

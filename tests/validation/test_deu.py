@@ -67,7 +67,15 @@ def test_regimes_follow_the_decision_date_and_membership(dev):
         r = regime_for(i)
         assert all(a in r.votes for a in i.positions if a not in ("com", "ep"))
     totals = {r.name: sum(r.votes.values()) for r in regimes()}
-    assert totals == {"EU-15": 87, "EU-25 (Amsterdam)": 124, "EU-25 (Nice)": 321, "EU-27 (Nice)": 345}
+    assert totals == {
+        "EU-15": 87,
+        "EU-25 (Amsterdam)": 124,
+        "EU-25 (Nice)": 321,
+        "EU-27 (Nice)": 345,
+        "EU-28 (Nice)": 352,
+        "EU-28 (Lisbon)": 28,
+        "EU-27 (Lisbon)": 27,
+    }
 
 
 def test_power_schemes_sum_to_one_over_the_council(dev):

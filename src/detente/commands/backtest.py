@@ -63,7 +63,10 @@ def deu(
     model: ModelOpt = None,
     csv_out: Annotated[
         Path | None,
-        typer.Option("--csv", help="Write forecasts (isnr, model, forecast, lo, hi, outcome) to this CSV."),
+        typer.Option(
+            "--csv",
+            help="Write forecasts (isnr, model, forecast, lo, hi, q05 ... q95, outcome, fit) to this CSV.",
+        ),
     ] = None,
     report: Annotated[
         Path | None,
@@ -72,7 +75,8 @@ def deu(
     capability: Annotated[
         str | None,
         typer.Option(
-            "--capability", help="Capability scheme of point forecasts: equal, votes, shapley, banzhaf."
+            "--capability",
+            help="Capability scheme of point forecasts: equal, votes, shapley, banzhaf, procedure.",
         ),
     ] = None,
     seed: SeedOpt = 0,
@@ -81,8 +85,9 @@ def deu(
 ) -> None:
     """Backtest models on every DEU issue with an outcome and three or more positions.
 
-    Prints MAE, median absolute error, RMSE, 80% interval coverage, CRPS and the paired difference in
-    MAE from the compromise model (cluster-bootstrap 95% CI over proposals).
+    Prints MAE, median absolute error, RMSE, 80% interval coverage, CRPS, hit rates within 5 and 10
+    points and the paired difference in MAE from the compromise model (cluster-bootstrap 95% CI over
+    proposals). best is the procedure-aware mixture with conformal intervals (mixture.json).
     """
     from detente.validation.deu import read_deu
     from detente.validation.run import run_deu
@@ -179,6 +184,38 @@ def refit(
         print_rows(
             fit["cv_table"],
             title=f"Cross-validated accuracy ({fit['n_folds']} folds by proposal); best = {fit['selected']}",
+        )
+        files.add(out, json.dumps(fit, indent=1) + "\n")
+        commit(files)
+
+
+@app.command("refit-mixture")
+def refit_mixture(
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--json", help="JSON file for the fit (the package reads src/detente/validation/mixture.json)."
+        ),
+    ] = Path("mixture.json"),
+    seed: SeedOpt = 0,
+    force: ForceOpt = False,
+) -> None:
+    """Fit the procedure-aware mixture (best on DEU files) by nested grouped CV on the DEU dev file.
+
+    The capability scheme and the logit's penalty are chosen inside each training set; the conformal
+    scores are grouped out-of-fold PITs. Folds are those of best.json.
+    """
+    from detente.validation.mixture import refit as do_refit
+
+    with outputs([out], force=force) as files:
+        with progress("fitting the mixture by nested cross-validation"):
+            fit = do_refit(seed=seed)
+        choices = ", ".join(f"{s}/{p:g}" for s, p in fit["fold_choices"])
+        err_console.print(
+            f"full fit: scheme {fit['full']['scheme']}, penalty {fit['full']['penalty']:g}; "
+            f"per fold: {choices}",
+            markup=False,
+            soft_wrap=True,
         )
         files.add(out, json.dumps(fit, indent=1) + "\n")
         commit(files)

@@ -46,10 +46,11 @@ from detente.scenario._errors import shown
 from detente.scenario._fields import check_text
 from detente.scenario.io import decode_text, parse_number, read_text
 from detente.validation.backtest import Case
-from detente.validation.power import VotingGame, banzhaf, shapley_shubik
+from detente.validation.power import VotingGame, banzhaf, shapley_shubik, swing_counts
 
 __all__ = [
     "ACTOR_NAMES",
+    "ALL_SCHEMES",
     "SCHEMES",
     "STATES",
     "CapabilityScheme",
@@ -60,8 +61,10 @@ __all__ = [
     "deu_cases",
     "issue_scenario",
     "load_dev",
+    "procedure_power",
     "read_deu",
     "regime_for",
+    "veto_institutions",
 ]
 
 STATES: tuple[str, ...] = (
@@ -87,9 +90,13 @@ REQUIRED = ("isnr", "prnr", "counvte", "rp", "out", *(f"p{a}" for a in ACTORS), 
 MISSING_SALIENCE = 50.0
 """Salience used where an actor has a position but no salience (as in the data's README)."""
 
-SchemeKind = Literal["equal", "votes", "shapley", "banzhaf"]
+SchemeKind = Literal["equal", "votes", "shapley", "banzhaf", "procedure"]
 SCHEMES: tuple[SchemeKind, ...] = ("equal", "votes", "shapley", "banzhaf")
-"""The capability schemes, in the order reports list them."""
+"""The capability schemes the Monte Carlo backtests draw from, in the order reports list them."""
+ALL_SCHEMES: tuple[SchemeKind, ...] = (*SCHEMES, "procedure")
+"""Every capability scheme selectable by name: :data:`SCHEMES` and ``"procedure"`` (the Shapley-Shubik
+index of the legislative game with the veto institutions of the issue's procedure,
+:func:`procedure_power`)."""
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -419,12 +426,22 @@ def _weights_table() -> dict[str, dict[str, float | None]]:
 
 @lru_cache(maxsize=1)
 def regimes() -> tuple[Regime, ...]:
-    """The Council QMV regimes from 1995 to 2013, oldest first.
+    """The Council QMV regimes from 1995, oldest first.
 
     EU-15: 62 of 87 votes; no minimum number of members, since every DEU act is adopted on a
     Commission proposal (Art. 205(2) EC; the 10-member minimum applied only to other acts). EU-25
     May-October 2004: 88 of 124 votes. Nice: EU-25 232 of 321 votes, 13 members, 62% of the
-    population (2793); EU-27 255 of 345, 14 members, 2983.
+    population (2793); EU-27 255 of 345, 14 members, 2983; EU-28 (from 1 July 2013) 260 of 352, 15
+    members, 62% of the population. Lisbon double majority (Art. 16(4) TEU, from 1 November 2014):
+    55% of the members (16 of 28; 15 of 27 after 1 February 2020) representing 65% of the population.
+    Under Lisbon ``votes`` gives every member 1 (the member criterion) and ``population`` carries the
+    population criterion.
+
+    Caveats of the Lisbon regimes: the weights file holds one population figure per state (the
+    Nice-era figures, ``eu25_ap``), not the Council's yearly figures, so they stand in for the
+    population criterion; and the blocking-minority clause (a coalition of all but three members
+    wins whatever its population) is left out, which leaves a conjunctive two-criterion game. The
+    development file has no post-2013 issue, so neither affects the cross-validated figures.
     """
     table = _weights_table()
 
@@ -434,6 +451,24 @@ def regimes() -> tuple[Regime, ...]:
     eu15 = [s for s in STATES if table[s]["eu15"] is not None]
     eu25 = [s for s in STATES if table[s]["eu25_bv"] is not None]
     eu27 = [*eu25, "bu", "ro"]
+    eu28 = [*eu27, "cr"]
+    post_brexit = [s for s in eu28 if s != "uk"]
+
+    def pop_quota(members: list[str], share: float) -> float:
+        return float(np.ceil(share * sum(column("eu25_ap", members).values())))
+
+    def lisbon(name: str, start: date, members: list[str]) -> Regime:
+        n = len(members)
+        return Regime(
+            name,
+            start,
+            dict.fromkeys(members, 1.0),
+            column("eu25_ap", members),
+            float(np.ceil(0.55 * n)),
+            0,
+            pop_quota(members, 0.65),
+        )
+
     return (
         Regime("EU-15", date(1995, 1, 2), column("eu15", eu15), {}, 62, 0, 0),
         Regime("EU-25 (Amsterdam)", date(2004, 5, 2), column("eu25_bv", eu25), {}, 88, 0, 0),
@@ -443,6 +478,17 @@ def regimes() -> tuple[Regime, ...]:
         Regime(
             "EU-27 (Nice)", date(2007, 1, 1), column("eu25_av", eu27), column("eu25_ap", eu27), 255, 14, 2983
         ),
+        Regime(
+            "EU-28 (Nice)",
+            date(2013, 7, 1),
+            column("eu25_av", eu28),
+            column("eu25_ap", eu28),
+            260,
+            15,
+            pop_quota(eu28, 0.62),
+        ),
+        lisbon("EU-28 (Lisbon)", date(2014, 11, 1), eu28),
+        lisbon("EU-27 (Lisbon)", date(2020, 2, 1), post_brexit),
     )
 
 
@@ -471,21 +517,72 @@ def council_power(regime: Regime, voting_rule: str, index: Literal["shapley", "b
 def _council_power(name: str, voting_rule: str, index: str) -> tuple[tuple[str, float], ...]:
     regime = next(r for r in regimes() if r.name == name)
     members = regime.members
-    n = len(members)
-    if voting_rule == "Unan":
-        game = VotingGame.unanimity(n)
-    else:
-        weights = [tuple(regime.votes[s] for s in members)]
-        quotas = [regime.qvote]
-        if regime.qmin:
-            weights.append((1.0,) * n)
-            quotas.append(regime.qmin)
-        if regime.qpop:
-            weights.append(tuple(regime.population[s] for s in members))
-            quotas.append(regime.qpop)
-        game = VotingGame(tuple(weights), tuple(quotas))
+    game = _council_game(regime, voting_rule)
     values = shapley_shubik(game) if index == "shapley" else banzhaf(game)
     return tuple(zip(members, (float(v) for v in values), strict=True))
+
+
+def _council_game(regime: Regime, voting_rule: str) -> VotingGame:
+    members = regime.members
+    n = len(members)
+    if voting_rule == "Unan":
+        return VotingGame.unanimity(n)
+    weights = [tuple(regime.votes[s] for s in members)]
+    quotas = [regime.qvote]
+    if regime.qmin:
+        weights.append((1.0,) * n)
+        quotas.append(regime.qmin)
+    if regime.qpop:
+        weights.append(tuple(regime.population[s] for s in members))
+        quotas.append(regime.qpop)
+    return VotingGame(tuple(weights), tuple(quotas))
+
+
+def veto_institutions(procedure: str, voting_rule: str) -> tuple[str, ...]:
+    """The institutions whose assent an act needs besides the Council's, under a procedure and rule.
+
+    Co-decision (``COD``): the Parliament (co-legislator). Consultation (``CNS``) under QMV: the
+    Commission, since the Council can amend its proposal only by unanimity (Art. 250(1) EC, now
+    Art. 293(1) TFEU). Consultation under unanimity: none (the unanimous Council may amend, and the
+    Parliament only gives an opinion). Under co-decision the Council and the Parliament can agree
+    in conciliation without the Commission, so it is not a veto player there.
+    """
+    if procedure == "COD":
+        return ("ep",)
+    return ("com",) if voting_rule == "QMV" else ()
+
+
+def procedure_power(regime: Regime, voting_rule: str, procedure: str) -> dict[str, float]:
+    """Shapley-Shubik index of every player of the legislative game of a procedure (exact).
+
+    The game: a coalition wins when it wins in the Council (under ``voting_rule``) and holds every
+    veto institution of :func:`veto_institutions`. With k veto institutions added to an n-member
+    Council, a member state is pivotal when it is the Council's pivot at rank r and all k
+    institutions came before it, so its index is ``sum_r P(pivot at rank r) C(r - 1 + k, k) /
+    C(n + k, k)``; the institutions share the rest equally. Under unanimity every player (states and
+    veto institutions) gets ``1 / (n + k)``. Keys: member codes and the veto institutions.
+    """
+    return dict(_procedure_power(regime.name, voting_rule, procedure))
+
+
+@lru_cache(maxsize=32)
+def _procedure_power(name: str, voting_rule: str, procedure: str) -> tuple[tuple[str, float], ...]:
+    from math import comb, lgamma
+
+    regime = next(r for r in regimes() if r.name == name)
+    members = regime.members
+    n = len(members)
+    veto = veto_institutions(procedure, voting_rule)
+    k = len(veto)
+    counts = swing_counts(_council_game(regime, voting_rule))  # [i, j]: swings into coalitions of size j
+    j = np.arange(n)
+    pivot_at = np.exp(np.array([lgamma(x + 1) + lgamma(n - x) - lgamma(n + 1) for x in j]))
+    later = np.array([comb(int(x) + k, k) / comb(n + k, k) for x in j])
+    states = counts @ (pivot_at * later)
+    out = [(s, float(v)) for s, v in zip(members, states, strict=True)]
+    rest = max(0.0, 1.0 - float(states.sum()))
+    out += [(a, rest / k) for a in veto]
+    return tuple(out)
 
 
 # --- scenarios -------------------------------------------------------------------------------------
@@ -498,8 +595,12 @@ class CapabilityScheme:
     Attributes
     ----------
     kind : str
-        ``"equal"`` (everyone 1), ``"votes"`` (Council votes of the era), ``"shapley"`` or
-        ``"banzhaf"`` (the state's power index in the Council under the issue's voting rule).
+        ``"equal"`` (everyone 1), ``"votes"`` (Council votes of the era; population under the Lisbon
+        double majority), ``"shapley"`` or ``"banzhaf"`` (the state's power index in the Council
+        under the issue's voting rule), ``"procedure"`` (Shapley-Shubik index in the legislative
+        game of the issue's procedure, :func:`procedure_power`: the Parliament is a veto player under
+        co-decision, the Commission under consultation with QMV; the other institution gets the
+        ``commission`` or ``parliament`` multiple of the mean member state).
     commission, parliament : float
         The Commission's and the Parliament's capability as multiples of the mean capability of the
         member states (of all members, with or without a position). Under ``"equal"`` they apply to 1.
@@ -514,11 +615,11 @@ class CapabilityScheme:
     parliament_consultation: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.kind not in SCHEMES:
+        if self.kind not in ALL_SCHEMES:
             raise ParameterError(
                 f"there is no capability scheme {self.kind!r}",
                 where="--capability",
-                fix=f"use one of: {', '.join(SCHEMES)}",
+                fix=f"use one of: {', '.join(ALL_SCHEMES)}",
             )
         for name in ("commission", "parliament", "parliament_consultation"):
             if not getattr(self, name) >= 0:
@@ -536,14 +637,21 @@ class CapabilityScheme:
         else:
             regime = regime_for(issue)
             if self.kind == "votes":
-                state_cap = dict(regime.votes)
+                # under the Lisbon double majority the weight that differs between states is population
+                state_cap = dict(regime.population if "Lisbon" in regime.name else regime.votes)
+            elif self.kind == "procedure":
+                power = procedure_power(regime, issue.voting_rule, issue.procedure)
+                state_cap = {s: power[s] for s in regime.members}
             else:
-                state_cap = council_power(regime, issue.voting_rule, self.kind)
+                state_cap = council_power(regime, issue.voting_rule, self.kind)  # type: ignore[arg-type]
             mean = float(np.mean(list(state_cap.values())))
+        veto = veto_institutions(issue.procedure, issue.voting_rule) if self.kind == "procedure" else ()
         ep = self.parliament * (self.parliament_consultation if issue.procedure == "CNS" else 1.0)
         out = {}
         for a in issue.positions:
-            if a == "com":
+            if a in veto:
+                out[a] = procedure_power(regime_for(issue), issue.voting_rule, issue.procedure)[a]
+            elif a == "com":
                 out[a] = self.commission * mean
             elif a == "ep":
                 out[a] = ep * mean

@@ -6,6 +6,11 @@ and give each a calibrated 80% predictive interval from the frozen fit shipped i
 without that proposal's cross-validation fold is used; for any other issue, the fit on the whole
 development file. A model that was not in ALL_MODELS when ``best.json`` was fitted gets its raw Monte
 Carlo interval (no calibration), and the result says so.
+
+On a DEU file, ``best`` is the procedure-aware who-prevails mixture with conformal intervals
+(:mod:`detente.validation.mixture`, frozen in ``mixture.json``): its forecast is the mixture's median
+and its quantiles are exact; every other model's quantiles are those of its calibrated predictive
+samples. On a single case (not a DEU issue) ``best`` is the predictor of ``best.json``.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from detente.scenario import Scenario
 from detente.validation.backtest import Case, MonteCarlo, Simulation, simulate
 from detente.validation.best import Shipped, load_shipped
 from detente.validation.crossval import CrossValidation, Predictor
-from detente.validation.deu import SCHEMES, DeuData, deu_cases
+from detente.validation.deu import ALL_SCHEMES, DeuData, deu_cases
+from detente.validation.mixture import GRID, QUANTILE_COLUMNS, QUANTILE_LEVELS, load_shipped_mixture
 from detente.validation.scoring import ModelScore
 
 __all__ = ["BacktestResult", "model_choices", "run_case", "run_deu", "with_outcome"]
@@ -47,11 +53,27 @@ class BacktestResult:
     fit: list[str]
     scores: list[ModelScore]
     notes: list[str] = field(default_factory=list)
+    quantiles: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def quantiles_of(self, model: str) -> np.ndarray:
+        """Predictive quantiles (n, 19) of a model at 0.05, 0.10, ..., 0.95.
+
+        Exact for the mixture (``best`` on DEU files); else those of the model's predictive samples.
+        """
+        if model not in self.quantiles:
+            s = self.evaluation.samples[model]
+            q = np.full((len(self.evaluation.sim.issues), len(QUANTILE_LEVELS)), np.nan)
+            ok = np.all(np.isfinite(s), axis=1) & np.isfinite(self.evaluation.point[model]) if s.size else []
+            if s.size and np.any(ok):
+                q[ok] = np.quantile(s[ok], QUANTILE_LEVELS, axis=1).T
+            self.quantiles[model] = q
+        return self.quantiles[model]
 
     def rows(self) -> list[dict[str, object]]:
-        """One row per (issue, model): ``isnr, model, forecast, lo, hi, outcome, fit``."""
+        """One row per (issue, model): ``isnr, model, forecast, lo, hi, q05 ... q95, outcome, fit``."""
         ev = self.evaluation
         out: list[dict[str, object]] = []
+        qs = {m: self.quantiles_of(m) for m in self.models}
         for j, issue in enumerate(ev.sim.issues):
             for m in self.models:
                 p = ev.point[m][j]
@@ -62,6 +84,7 @@ class BacktestResult:
                         "forecast": _fmt(p),
                         "lo": _fmt(ev.lo[m][j]),
                         "hi": _fmt(ev.hi[m][j]),
+                        **{c: _fmt(q) for c, q in zip(QUANTILE_COLUMNS, qs[m][j], strict=True)},
                         "outcome": _fmt(ev.sim.outcome[j]),
                         "fit": self.fit[j],
                     }
@@ -160,11 +183,11 @@ def run_deu(
     shipped = load_shipped()
     names = _check_models(models)
     base = capability or shipped.raw["base_scheme"]
-    if base not in SCHEMES:
+    if base not in ALL_SCHEMES:
         raise ParameterError(
             f"there is no capability scheme {base!r}",
             where="--capability",
-            fix=f"use one of: {', '.join(SCHEMES)}",
+            fix=f"use one of: {', '.join(ALL_SCHEMES)}",
         )
     cases = deu_cases(data.issues, base=base)  # type: ignore[arg-type]
     if not cases:
@@ -184,12 +207,26 @@ def run_deu(
         on_progress=on_progress,
     )
     evaluation, fit, notes = _evaluate(sim, names, shipped, seed=seed)
+    quantiles: dict[str, np.ndarray] = {}
+    if "best" in names:
+        by_id = {i.isnr: i for i in data.issues}
+        issues = [by_id[i] for i in sim.issues]
+        point, qs, ens, which = load_shipped_mixture().predict(issues)
+        evaluation.point["best"] = point
+        evaluation.lo["best"] = qs[:, QUANTILE_LEVELS.tolist().index(0.1)]
+        evaluation.hi["best"] = qs[:, QUANTILE_LEVELS.tolist().index(0.9)]
+        evaluation.samples["best"] = ens
+        quantiles["best"] = qs
+        fit = [f if f == w else f"{f} (best: {w})" for f, w in zip(fit, which, strict=True)]
+        if base != "equal":
+            notes.append("--capability does not change best: the mixture uses the scheme it was fitted with")
+        assert len(GRID) == ens.shape[1]
     if base != shipped.raw["base_scheme"]:
         notes.append(
             f"point forecasts use --capability {base}, but the calibrations were fitted with "
             f"{shipped.raw['base_scheme']}; intervals may be miscalibrated"
         )
-    return BacktestResult(names, evaluation, fit, evaluation.scores(names, seed=seed), notes)
+    return BacktestResult(names, evaluation, fit, evaluation.scores(names, seed=seed), notes, quantiles)
 
 
 def with_outcome(scenario: Scenario, outcome: float | None, issue: str | None) -> Scenario:

@@ -1,6 +1,8 @@
-"""Scores of forecasts against outcomes: point errors, interval coverage, CRPS, paired bootstrap.
+"""Scores of forecasts against outcomes: point errors, hit rates, coverage, CRPS, log and interval scores.
 
-All functions take numpy arrays over issues (and, for samples, draws) on the 0-100 scale.
+All functions take numpy arrays over issues (and, for samples, draws) on the 0-100 scale. The
+proper scores (CRPS, log score, interval score) come from the ``scoringrules`` library; the paired
+difference from a reference has a proposal-clustered bootstrap CI.
 
 >>> import numpy as np
 >>> y = np.array([0.0, 50.0, 100.0])
@@ -28,6 +30,9 @@ __all__ = [
     "PairedDifference",
     "coverage",
     "crps_samples",
+    "hit_rate",
+    "interval_score",
+    "log_score_samples",
     "mae",
     "median_ae",
     "paired_bootstrap",
@@ -56,19 +61,51 @@ def coverage(lo: np.ndarray, hi: np.ndarray, outcome: np.ndarray) -> float:
     return float(np.mean((outcome >= lo - 1e-9) & (outcome <= hi + 1e-9)))
 
 
+def hit_rate(forecast: np.ndarray, outcome: np.ndarray, within: float) -> float:
+    """Share of point forecasts within ``within`` points of the outcome (inclusive)."""
+    return float(np.mean(np.abs(np.asarray(forecast) - np.asarray(outcome)) <= within + 1e-9))
+
+
 def crps_samples(samples: np.ndarray, outcome: np.ndarray) -> np.ndarray:
     """Continuous ranked probability score of each issue's sample distribution (lower is better).
 
-    ``samples`` has shape (n_issues, n_draws). Uses ``CRPS = E|X - y| - E|X - X'| / 2`` with the
-    sorted-sample identity ``E|X - X'| = 2 / m^2 * sum_i (2i - m - 1) x_(i)``, so the cost is
-    O(m log m) per issue. For a point forecast (all draws equal) the CRPS is the absolute error.
+    ``samples`` has shape (n_issues, n_draws): Monte Carlo draws, or a quantile ensemble (the
+    distribution's quantiles at equally spaced levels). ``scoringrules.crps_ensemble`` with its
+    default estimator, ``CRPS = E|X - y| - E|X - X'| / 2`` of the empirical distribution; for a point
+    forecast (all draws equal) it is the absolute error.
     """
-    x = np.sort(np.asarray(samples, dtype=float), axis=1)
-    m = x.shape[1]
-    first = np.mean(np.abs(x - np.asarray(outcome, dtype=float)[:, None]), axis=1)
-    rank = 2.0 * np.arange(1, m + 1) - m - 1
-    spread = 2.0 / m**2 * (x @ rank)
-    return first - spread / 2.0
+    import scoringrules as sr
+
+    x = np.asarray(samples, dtype=float)
+    return np.asarray(sr.crps_ensemble(np.asarray(outcome, dtype=float), x, m_axis=1), dtype=float)
+
+
+def log_score_samples(samples: np.ndarray, outcome: np.ndarray) -> np.ndarray:
+    """Negative log density at the outcome of a kernel density estimate of the samples (lower is better).
+
+    ``scoringrules.logs_ensemble`` (Gaussian kernel, Silverman's bandwidth). Point masses (outcomes
+    that coincide with a position) are smoothed by the kernel, so it is a score of the smoothed
+    distribution; infinite where every sample is equal and the outcome differs.
+    """
+    import scoringrules as sr
+
+    x = np.asarray(samples, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.asarray(sr.logs_ensemble(np.asarray(outcome, dtype=float), x, m_axis=1), dtype=float)
+    return out
+
+
+def interval_score(lo: np.ndarray, hi: np.ndarray, outcome: np.ndarray, alpha: float = 0.2) -> np.ndarray:
+    """Interval score of central (1 - alpha) intervals (``scoringrules.interval_score``; lower is better).
+
+    Width plus ``2 / alpha`` times the distance by which the outcome falls outside the interval.
+    """
+    import scoringrules as sr
+
+    return np.asarray(
+        sr.interval_score(np.asarray(outcome, float), np.asarray(lo, float), np.asarray(hi, float), alpha),
+        dtype=float,
+    )
 
 
 @dataclass(frozen=True)
@@ -123,6 +160,8 @@ class ModelScore:
     coverage: float
     crps: float
     vs_compromise: PairedDifference | None
+    hit5: float = float("nan")
+    hit10: float = float("nan")
 
     def row(self) -> dict[str, str | int]:
         """The score as a table row of formatted numbers."""
@@ -135,6 +174,8 @@ class ModelScore:
             "RMSE": f"{self.rmse:.2f}",
             "80% coverage": f"{100 * self.coverage:.1f}%",
             "CRPS": f"{self.crps:.2f}",
+            "within 5": f"{100 * self.hit5:.1f}%",
+            "within 10": f"{100 * self.hit10:.1f}%",
             "MAE - compromise [95% CI]": "" if d is None else f"{d.mean:+.2f} [{d.low:+.2f}, {d.high:+.2f}]",
         }
 
@@ -165,4 +206,6 @@ def score(
         coverage=coverage(lo, hi, outcome),
         crps=float(np.mean(crps_samples(samples, outcome))),
         vs_compromise=diff,
+        hit5=hit_rate(forecast, outcome, 5.0),
+        hit10=hit_rate(forecast, outcome, 10.0),
     )
