@@ -366,7 +366,10 @@ def test_distribution_quantiles():
     trunc = Distribution("normal", mean=95, sd=10, lower=0, upper=100).ppf(u)
     assert trunc.min() >= 0 and trunc.max() == 100 and np.all(np.diff(trunc) >= 0)
     free = Distribution("normal", mean=0, sd=1).ppf(u)
-    assert np.isfinite(free).all() and free[-1] == pytest.approx(3.090, abs=1e-3)  # 99.9% cut
+    assert np.isfinite(free).all() and free[-1] == pytest.approx(2.576, abs=1e-3)  # central 99%
+    # a position with sd 15 does not reach the ends of the 0-100 scale at quantiles 0 and 1
+    pos = Distribution("normal", mean=70, sd=15, lower=0, upper=100).ppf(np.array([0.0, 1.0]))
+    assert pos == pytest.approx([70 - 2.576 * 15, 100.0], abs=0.01)
     logn = Distribution("lognormal", median=2, sigma=0.5).ppf(np.array([0.5]))
     assert logn[0] == pytest.approx(2.0)
     cat = Distribution("categorical", choices=("a", "b", "c"))

@@ -515,7 +515,7 @@ def sensitivity(
         infos = {i.name: i for i in an.inputs}
         console.print(
             f"{an.name}: {an.method} design, {an.n_samples:,} input samples per lever"
-            + (f", {an.runs_per_sample} road-map runs per sample" if an.runs_per_sample else "")
+            + (f", {an.runs_per_sample} road-map runs per sample" if exp.needs_roadmap() else "")
             + f"; sweep {record.id} in {store}.",
             markup=False,
             soft_wrap=True,

@@ -362,6 +362,10 @@ class ExperimentSpec(_Model):
 # --- resolved parts -------------------------------------------------------------------------------
 
 
+TAIL = 0.005
+"""Normal and lognormal inputs are drawn from their central 99% (quantiles 0.005 to 0.995)."""
+
+
 @dataclass(frozen=True)
 class Distribution:
     """A resolved probability law on the natural scale, truncated to ``[lower, upper]``.
@@ -421,8 +425,13 @@ class Distribution:
             if self.kind == "normal"
             else stats.lognorm(self.sigma, scale=self.median)  # law of exp(N(log median, sigma))
         )
-        lo_q = float(law.cdf(self.lower)) if math.isfinite(self.lower) else 0.001
-        hi_q = float(law.cdf(self.upper)) if math.isfinite(self.upper) else 0.999
+        # the central 99% of the (truncated) law: a Morris grid or a Sobol point at quantile 0 or 1
+        # would otherwise reach the far end of the valid range (0 or 100 for a position with sd 15)
+        lo_q = max(float(law.cdf(self.lower)), TAIL) if math.isfinite(self.lower) else TAIL
+        hi_q = min(float(law.cdf(self.upper)), 1.0 - TAIL) if math.isfinite(self.upper) else 1.0 - TAIL
+        if hi_q <= lo_q:  # the truncation leaves less than the tails: fall back to the truncated law
+            lo_q = float(law.cdf(self.lower)) if math.isfinite(self.lower) else TAIL
+            hi_q = float(law.cdf(self.upper)) if math.isfinite(self.upper) else 1.0 - TAIL
         return np.clip(law.ppf(lo_q + (hi_q - lo_q) * np.clip(u, 0.0, 1.0)), self.lower, self.upper)
 
     def describe(self) -> str:
