@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from markupsafe import escape
 
 from detente.scenario.io import loads_scenario
@@ -156,6 +157,7 @@ def test_edits_and_runs_persist_across_a_restart(tmp_path: Path):
         again.state.workbench.close()
 
 
+@pytest.mark.slow
 def test_the_road_map_runs_as_a_queued_job_with_progress(client, sid, app):
     r = client.post(f"/api/scenarios/{sid}/runs", json={"kind": "roadmap"})
     assert r.status_code == 202

@@ -3,6 +3,7 @@ not one server error (5xx)."""
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -23,6 +24,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 def _close_after():
     yield
     APP.state.workbench.close()
+    shutil.rmtree(_ROOT, ignore_errors=True)
 
 
 def test_the_spec_lists_the_api():

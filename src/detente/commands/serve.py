@@ -66,7 +66,7 @@ def _check_port(host: str, port: int) -> None:
 
 def serve(
     scenario: ScenarioArg = None,
-    port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535, help="Port to listen on.")] = 8765,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8765,
     host: Annotated[
         str, typer.Option("--host", help="Address to bind; beyond loopback, --token is required.")
     ] = "127.0.0.1",
