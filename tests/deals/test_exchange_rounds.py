@@ -68,7 +68,7 @@ def test_first_exchanges_match_decide(name: str, case: str, count: int) -> None:
 
 
 def test_round_one_outcomes_and_exchange_counts_match() -> None:
-    s, r = _ours("decide-sample")
+    _, r = _ours("decide-sample")
     assert [len(rd.exchanges) for rd in r.rounds[:3]] == REF["sample_data"]["exchanges_per_round"][:3]
     first = r.rounds[0]
     assert first.exchanges[0].actor_i == "Willems" and first.exchanges[0].gain == pytest.approx(

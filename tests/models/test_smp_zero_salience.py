@@ -1,4 +1,4 @@
-"""SMP with a zero salience: refused by default (as KTAB), forecast with zero_salience='tiny'; noise never refuses."""
+"""SMP and zero saliences: refused by default (as KTAB), forecast with zero_salience='tiny'."""
 
 from __future__ import annotations
 

@@ -35,7 +35,10 @@ def test_valid_file_loads_as_decide_defines_it() -> None:
 
 
 def test_quoted_fields_and_embedded_cases() -> None:
-    text = "'#A'\t'US A'\t'US A'\t''\n'#P'\t'p'\t'p'\n'#M'\t'p'\t0\n'#M'\t'p'\t100\n'#D'\t'US A'\t'p'\t40.0\t0.5\t0.2\t\n"
+    text = (
+        "'#A'\t'US A'\t'US A'\t''\n'#P'\t'p'\t'p'\n'#M'\t'p'\t0\n'#M'\t'p'\t100\n"
+        "'#D'\t'US A'\t'p'\t40.0\t0.5\t0.2\t\n"
+    )
     assert looks_like_decide(text)
     s = read_decide_text(text, source="q.csv")
     assert s.actor_ids == ("US_A",) and s.stances[0].position == 40.0
