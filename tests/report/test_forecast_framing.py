@@ -129,8 +129,10 @@ def test_the_report_states_conditioning_and_shows_the_no_change_column_and_veto_
     assert '<th class="num">no change (status quo)</th>' in html
     assert '<td>Talks</td><td class="num">-</td>' in html  # no status quo: no baseline value
     assert '<td>Nuclear programme</td><td class="num">90.0</td>' in html
-    assert "expected-utility does not honour the veto players of: nuclear (DPRK)" in html
-    assert "The veto players bound the forecast of: compromise on nuclear" in html
+    # the HTML names models and issues (the terminal's notes use the ids its table shows)
+    assert "Expected utility does not honour the veto players of: Nuclear programme (DPRK)" in html
+    assert "The veto players bound the forecast of: Compromise (weighted mean) on Nuclear programme" in html
+    assert "expected-utility does not" not in html
     full = run_report(s, comparison)
     assert "horizon; as of 2026-11" in full
 

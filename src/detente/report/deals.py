@@ -10,6 +10,7 @@ actors, who can move the forecast (Shapley values, removals, alignments, the fou
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from detente.models import get_model, model_names
 from detente.report._svg import figure_to_svg, new_figure
 from detente.report.figures import MODEL_COLOURS, mpl_text
 from detente.report.html import html_table
+from detente.report.labels import actor_name, issue_name, model_label
 from detente.report.section import Section
 from detente.scenario import Scenario
 
@@ -67,7 +69,7 @@ def _package_section(scenario: Scenario, book: PackageFile, seed: int) -> Sectio
         _amendment_subsection(scenario, main),
         _solutions_subsection(scenario, main),
         _frontier_subsection(scenario, book, main),
-        _exchange_subsection(main),
+        _exchange_subsection(scenario, main),
     ]
     intro = _p(
         f"Each actor's utility of a package is 1 minus its salience-weighted distance from the package "
@@ -91,7 +93,7 @@ def _verdict_subsection(scenario: Scenario, book: PackageFile, main: DealAnalysi
             rows.append(
                 {
                     "package": pkg.name,
-                    "actor": r.actor,
+                    "actor": actor_name(scenario, r.actor),
                     "utility": f"{r.utility:.3f}",
                     "status quo": f"{r.reference_utility:.3f}",
                     "gain": _fmt(r.gain),
@@ -108,18 +110,26 @@ def _verdict_subsection(scenario: Scenario, book: PackageFile, main: DealAnalysi
     verdicts = []
     for p in book.packages:
         v = judge(prefs, p.vector(scenario), ref, p.decision_rule)
-        verdicts.append(f"{p.name}: " + ("passes" if v.passes else "vetoed by " + ", ".join(v.vetoes)))
+        verdicts.append(f"{p.name}: " + ("passes" if v.passes else "vetoed by " + _names(scenario, v.vetoes)))
     html = (
         _p("; ".join(verdicts) + ".")
         + Markup(
-            figure_to_svg(_gains_figure(prefs.actor_ids, bars), title="Gain over the status quo per actor")
+            figure_to_svg(
+                _gains_figure([actor_name(scenario, a) for a in prefs.actor_ids], bars),
+                title="Gain over the status quo per actor",
+            )
         )
         + html_table(rows, numeric=["utility", "status quo", "gain"])
     )
     return Section("deals-verdict", "Who accepts and who vetoes", html)
 
 
-def _gains_figure(actors: tuple[str, ...], bars: dict[str, np.ndarray]) -> Any:
+def _names(scenario: Scenario, actor_ids: Sequence[str]) -> str:
+    """Actors' names joined by commas."""
+    return ", ".join(actor_name(scenario, a) for a in actor_ids)
+
+
+def _gains_figure(actors: Sequence[str], bars: dict[str, np.ndarray]) -> Any:
     fig = new_figure(7.0, 3.2)
     ax = fig.add_subplot()
     n = len(bars)
@@ -130,11 +140,30 @@ def _gains_figure(actors: tuple[str, ...], bars: dict[str, np.ndarray]) -> Any:
             x + (k - (n - 1) / 2) * width, gains, width, label=mpl_text(label), color=MODEL_COLOURS[k % 10]
         )
     ax.axhline(0.0, color="black", lw=0.8)
-    ax.set_xticks(x, [mpl_text(a) for a in actors])
+    ax.set_xticks(x, [mpl_text(a, 16) for a in actors], fontsize=8)
     ax.set_ylabel("gain over status quo (utility)")
     ax.set_title("Utility against the status quo: below zero, the actor would veto")
     ax.legend(fontsize=9, frameon=False, ncols=2)
     return fig
+
+
+def _concession_rows(scenario: Scenario, main: DealAnalysis) -> list[dict[str, str]]:
+    """Per actor (by name): gain before and after the amendment, and the issues (by name) it concedes on."""
+    am, issues = main.amendment, main.prefs.issue_ids
+    rows = []
+    for k, actor in enumerate(main.prefs.actor_ids):
+        c = main.concessions[k]
+        gives = [f"{issue_name(scenario, issues[j])} ({c[j]:.3f})" for j in np.argsort(-c) if c[j] > 1e-6]
+        rows.append(
+            {
+                "actor": actor_name(scenario, actor),
+                "gain (package)": f"{am.gains_before[k]:+.3f}",
+                "gain (amended)": f"{am.gains_after[k]:+.3f}",
+                "net change": f"{am.gains_after[k] - am.gains_before[k]:+.3f}",
+                "concedes on": ", ".join(gives) or "-",
+            }
+        )
+    return rows
 
 
 def _amendment_subsection(scenario: Scenario, main: DealAnalysis) -> Section:
@@ -156,10 +185,7 @@ def _amendment_subsection(scenario: Scenario, main: DealAnalysis) -> Section:
         for j, issue in enumerate(scenario.issues)
     ]
     changed = [scenario.issues[j].name for j in np.flatnonzero(np.abs(am.change) > 0.05)]
-    conc = [
-        {k: (f"{v:+.3f}" if isinstance(v, float) else v) for k, v in r.items()}
-        for r in main.concession_rows()
-    ]
+    conc = _concession_rows(scenario, main)
     html = (
         _p(
             f"The smallest change to '{main.package.name}' that leaves no veto player worse off than the "
@@ -189,7 +215,7 @@ def _solutions_subsection(scenario: Scenario, main: DealAnalysis) -> Section:
             row[name] = issue.format_position(sol.package[j]) if sol.status != "infeasible" else "-"
         rows.append(row)
     gains = [
-        {"actor": a, main.package.name: _fmt(main.verdict.actors[k].gain)}
+        {"actor": actor_name(scenario, a), main.package.name: _fmt(main.verdict.actors[k].gain)}
         | {name: _fmt(sol.gains[k]) for name, sol in sols}
         for k, a in enumerate(main.prefs.actor_ids)
     ]
@@ -244,7 +270,12 @@ def _pair_figure(scenario: Scenario, main: DealAnalysis, pair: tuple[str, str]) 
     ax.imshow(ok, origin="lower", extent=(0, 100, 0, 100), cmap="Greens", vmin=0, vmax=2, alpha=0.8)
     ax.scatter(P[front, j], P[front, k], s=2, color="#333333", alpha=0.5, label="Pareto-optimal")
     for a, actor in enumerate(prefs.actor_ids):
-        ax.annotate(mpl_text(actor), (prefs.ideal[a, j], prefs.ideal[a, k]), fontsize=9, color="#1d3557")
+        ax.annotate(
+            mpl_text(actor_name(scenario, actor), 22),
+            (prefs.ideal[a, j], prefs.ideal[a, k]),
+            fontsize=9,
+            color="#1d3557",
+        )
         ax.plot(prefs.ideal[a, j], prefs.ideal[a, k], "o", ms=3, color="#1d3557")
     marks = [("status quo", main.reference, "s", "grey"), (main.package.name, main.x, "D", MODEL_COLOURS[0])]
     marks += [
@@ -264,7 +295,7 @@ def _pair_figure(scenario: Scenario, main: DealAnalysis, pair: tuple[str, str]) 
     return fig
 
 
-def _exchange_subsection(main: DealAnalysis) -> Section:
+def _exchange_subsection(scenario: Scenario, main: DealAnalysis) -> Section:
     ex = main.exchange
     if not ex.exchanges:
         return Section(
@@ -273,17 +304,17 @@ def _exchange_subsection(main: DealAnalysis) -> Section:
     rows = [
         {
             "step": e.step,
-            "actor": e.actor_a,
-            "gains on": e.issue_a,
-            "moves on": f"{e.issue_b} ({e.move_a:+.1f})",
-            "partner": e.actor_b,
-            "partner moves": f"{e.issue_a} ({e.move_b:+.1f})",
+            "actor": actor_name(scenario, e.actor_a),
+            "gains on": issue_name(scenario, e.issue_a),
+            "moves on": f"{issue_name(scenario, e.issue_b)} ({e.move_a:+.1f})",
+            "partner": actor_name(scenario, e.actor_b),
+            "partner moves": f"{issue_name(scenario, e.issue_a)} ({e.move_b:+.1f})",
             "gain each": f"{e.gain:.2f}",
         }
         for e in ex.exchanges
     ]
     outcome = [
-        {"issue": i, "before": f"{b:.1f}", "after exchanges": f"{a:.1f}"}
+        {"issue": issue_name(scenario, i), "before": f"{b:.1f}", "after exchanges": f"{a:.1f}"}
         for i, b, a in zip(ex.issue_ids, ex.outcomes_before, ex.outcomes_after, strict=True)
     ]
     html = (
@@ -306,18 +337,25 @@ def _coalition_section(scenario: Scenario, book: PackageFile | None, seed: int) 
     exact = len(scenario.actors) <= 10
     result = analyse_coalitions(scenario, model, seed=seed, n_permutations=50)
     sh = result.shapley
+    names = {i: issue_name(scenario, i) for i in scenario.issue_ids}
     rows = [
-        {"actor": a, **{i: f"{v:+.2f}" for i, v in zip(sh.issue_ids, row, strict=True)}}
+        {
+            "actor": actor_name(scenario, a),
+            **{names[i]: f"{v:+.2f}" for i, v in zip(sh.issue_ids, row, strict=True)},
+        }
         for a, row in zip(sh.actor_ids, sh.values, strict=True)
     ]
     rows.append(
         {
             "actor": "total = forecast - without anyone",
-            **{i: f"{v:+.2f}" for i, v in zip(sh.issue_ids, sh.grand - sh.empty, strict=True)},
+            **{names[i]: f"{v:+.2f}" for i, v in zip(sh.issue_ids, sh.grand - sh.empty, strict=True)},
         }
     )
     effects = [
-        {"change": e.label, **{i: f"{v:+.2f}" for i, v in zip(e.issue_ids, e.change, strict=True)}}
+        {
+            "change": _effect_label(scenario, e),
+            **{names[i]: f"{v:+.2f}" for i, v in zip(e.issue_ids, e.change, strict=True)},
+        }
         for e in (*result.removals, *result.alignments)
     ]
     how = "exactly, over all coalitions" if exact else f"from {sh.n_permutations} seeded random orderings"
@@ -327,18 +365,27 @@ def _coalition_section(scenario: Scenario, book: PackageFile | None, seed: int) 
             "contribution to moving the outcome away from where it would be without anyone (the status quo), "
             "in points of the 0-100 scale. They add up to the forecast's distance from the status quo."
         )
-        + html_table(rows, numeric=list(sh.issue_ids))
+        + html_table(rows, numeric=[names[i] for i in sh.issue_ids])
         + _p(
             "How the compromise forecast changes when an actor or group leaves, or when a coalition's "
             "members adopt one common position (their capability x salience weighted mean; under the "
             "compromise model this alone never moves the forecast)."
         )
-        + html_table(effects, numeric=list(scenario.issue_ids))
+        + html_table(effects, numeric=list(names.values()))
     )
     subs = []
     if book is not None and book.coalitions:
         subs.append(_named_coalition_subsection(scenario, book, seed))
     return Section("coalitions", "Coalitions: who can move the outcome", html, tuple(subs))
+
+
+def _effect_label(scenario: Scenario, e: Effect) -> str:
+    """The label of a removal or alignment with actors' names (a label of the file's own stays)."""
+    if e.label == "without " + ", ".join(e.actors):
+        return "without " + _names(scenario, e.actors)
+    if e.label == "aligned: " + ", ".join(e.actors):
+        return "aligned: " + _names(scenario, e.actors)
+    return e.label
 
 
 def _named_coalition_subsection(scenario: Scenario, book: PackageFile, seed: int) -> Section:
@@ -350,22 +397,28 @@ def _named_coalition_subsection(scenario: Scenario, book: PackageFile, seed: int
     for name in names:
         model = get_model(name)
         effects.append(
-            (f"{name}: aligned", align_effect(model, scenario, list(coalition.members), seed=seed))
+            (
+                f"{model_label(name)}: aligned",
+                align_effect(model, scenario, list(coalition.members), seed=seed),
+            )
         )
         effects.append(
             (
-                f"{name}: pushing '{package.name}'",
+                f"{model_label(name)}: pushing '{package.name}'",
                 align_effect(model, scenario, list(coalition.members), target=target, seed=seed),
             )
         )
     rows = [
         {
             "model and coalition": label,
-            **{i: f"{b:.1f} -> {a:.1f}" for i, b, a in zip(e.issue_ids, e.before, e.after, strict=True)},
+            **{
+                issue_name(scenario, i): f"{b:.1f} -> {a:.1f}"
+                for i, b, a in zip(e.issue_ids, e.before, e.after, strict=True)
+            },
         }
         for label, e in effects
     ]
-    fig = new_figure(7.0, 3.2)
+    fig = new_figure(7.0, 4.0)
     ax = fig.add_subplot()
     x = np.arange(len(scenario.issue_ids))
     width = 0.8 / len(effects)
@@ -378,14 +431,15 @@ def _named_coalition_subsection(scenario: Scenario, book: PackageFile, seed: int
             color=MODEL_COLOURS[k % 10],
         )
     ax.axhline(0, color="black", lw=0.8)
-    ax.set_xticks(x, [mpl_text(i) for i in scenario.issue_ids], rotation=30, ha="right")
+    ax.set_xticks(x, [mpl_text(i.name, 14) for i in scenario.issues], fontsize=7)
     ax.set_ylabel("change of forecast (points)")
     ax.legend(fontsize=9, frameon=False, ncols=2)
     quote = f' The source: "{coalition.quote}" ({coalition.source}).' if coalition.quote else ""
     html = (
         _p(
-            f"{coalition.name}: members {', '.join(coalition.members)}. Two cases per model: the members "
-            f"adopt one common position, or all push the terms of '{package.name}'. Cells show the forecast "
+            f"{coalition.name}: members {_names(scenario, coalition.members)}. Two cases per model: the "
+            f"members adopt one common position, or all push the terms of '{package.name}'. Cells show "
+            f"the forecast "
             f"before -> after.{quote}"
         )
         + Markup(figure_to_svg(fig, title=f"What the {coalition.name} changes"))

@@ -18,6 +18,7 @@ from detente.models.result import Forecast
 from detente.report._svg import Series, figure_to_svg, histogram, line_chart, new_figure
 from detente.report.figures import actor_styles, mpl_text
 from detente.report.html import html_table
+from detente.report.labels import actor_name
 from detente.report.section import Section
 from detente.report.tables import format_issue_value
 from detente.scenario import Scenario
@@ -305,7 +306,9 @@ def quadrant_chart(
         ax.scatter(xs, ys, s=16, color="#0072B2", zorder=3)
         labels: dict[tuple[float, float], list[str]] = {}  # actors (by id) at one point share a label
         for j, x, y in zip(others, xs, ys, strict=True):
-            labels.setdefault((round(float(x), 9), round(float(y), 9)), []).append(ids[j])
+            labels.setdefault((round(float(x), 9), round(float(y), 9)), []).append(
+                actor_name(scenario, ids[j])
+            )
         for k, ((x, y), names) in enumerate(sorted(labels.items(), key=lambda item: item[0][1])):
             ax.annotate(  # alternate sides so that labels of nearby points do not overprint
                 mpl_text(", ".join(names), 22),
@@ -334,8 +337,9 @@ def quadrant_chart(
             )
         ax.set_xlim(-lim, lim)
         ax.set_ylim(-lim, lim)
-        ax.set_title(mpl_text(f"as {a} (i) sees it", 30), fontsize=10)
-        ax.set_xlabel(mpl_text(f"{a}'s gain from challenging", 24), fontsize=9)
+        name = actor_name(scenario, a)
+        ax.set_title(mpl_text(f"as {name} (i) sees it", 30), fontsize=10)
+        ax.set_xlabel(mpl_text(f"{name}'s gain from challenging", 30), fontsize=9)
         ax.set_ylabel("other's gain from challenging", fontsize=9)
         ax.tick_params(labelsize=8)
     issue = scenario.issue(issue_id)

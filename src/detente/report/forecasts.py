@@ -59,7 +59,8 @@ def comparison_sections(scenario: Scenario, comparison: Comparison) -> list[Sect
         html_table(shown, cols, numeric=[c for c in cols if c != "issue"]),
     ]
     parts += [
-        Markup('<p class="note">{}</p>').format(note) for note in veto_notes(scenario, comparison.forecasts)
+        Markup('<p class="note">{}</p>').format(note)
+        for note in veto_notes(scenario, comparison.forecasts, names=True)
     ]
     if any(i.outcome is not None for i in scenario.issues):
         parts.append(

@@ -9,7 +9,16 @@ from markupsafe import Markup, escape
 from detente.models.result import Forecast, Status
 from detente.scenario import Scenario
 
-__all__ = ["MODEL_LABELS", "link_sources", "model_label", "settle_note", "source_anchor", "source_label"]
+__all__ = [
+    "MODEL_LABELS",
+    "actor_name",
+    "issue_name",
+    "link_sources",
+    "model_label",
+    "settle_note",
+    "source_anchor",
+    "source_label",
+]
 
 MODEL_LABELS: dict[str, str] = {
     "compromise": "Compromise (weighted mean)",
@@ -28,6 +37,26 @@ MODEL_LABELS: dict[str, str] = {
 def model_label(model: str) -> str:
     """The report's name for a model id (``"expected-utility"`` -> ``"Expected utility"``)."""
     return MODEL_LABELS.get(model, model)
+
+
+def actor_name(scenario: Scenario, actor_id: str) -> str:
+    """The actor's name (its id when the scenario has no such actor, e.g. a road map's own actor).
+
+    >>> from detente.scenarios import load_scenario
+    >>> actor_name(load_scenario("korea"), "USA")
+    'United States'
+    """
+    return next((a.name for a in scenario.actors if a.id == actor_id), actor_id)
+
+
+def issue_name(scenario: Scenario, issue_id: str) -> str:
+    """The issue's name (its id when the scenario has no such issue).
+
+    >>> from detente.scenarios import load_scenario
+    >>> issue_name(load_scenario("korea"), "troops")
+    'US forces in Korea'
+    """
+    return next((i.name for i in scenario.issues if i.id == issue_id), issue_id)
 
 
 def settle_note(forecast: Forecast, issue_id: str | None = None, *, tolerance: float = 0.5) -> str:

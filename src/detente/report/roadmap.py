@@ -19,6 +19,7 @@ from detente.process.spec import Process
 from detente.report._svg import figure_to_svg, new_figure
 from detente.report.figures import MODEL_COLOURS, mpl_text
 from detente.report.html import html_table
+from detente.report.labels import actor_name, issue_name
 from detente.report.section import Section
 from detente.scenario import Scenario
 
@@ -66,13 +67,13 @@ def roadmap_report_sections(
     ).format(defs)
     subs = (
         _assumptions_subsection(process, scenario),
-        _phases_subsection(process),
+        _phases_subsection(process, scenario),
         _reach_subsection(results),
         _tension_subsection(process, results),
         _outcomes_subsection(results),
-        _failing_subsection(results),
+        _failing_subsection(process, scenario, results),
         _positions_subsection(scenario, results),
-        _checks_subsection(results),
+        _checks_subsection(process, scenario, results),
     )
     return [Section("roadmap", "Road map", intro, subs)]
 
@@ -112,7 +113,19 @@ def _assumptions_subsection(process: Process, scenario: Scenario) -> Section:
     return Section("roadmap-assumptions", "Assumptions and levers", html, collapsed=True)
 
 
-def _phases_subsection(process: Process) -> Section:
+def _phase_name(process: Process, phase_id: str) -> str:
+    return next((ph.name for ph in process.phases if ph.id == phase_id), phase_id)
+
+
+def _step_label(process: Process, scenario: Scenario, phase_id: str, actor_id: str) -> str:
+    """A blamed step in words: "phase name: actor name (its moves in that phase, by name)"."""
+    phase = next((ph for ph in process.phases if ph.id == phase_id), None)
+    moves = [m.name for m in phase.moves if m.actor == actor_id] if phase is not None else []
+    label = f"{_phase_name(process, phase_id)}: {actor_name(scenario, actor_id)}"
+    return label + (f" ({'; '.join(moves)})" if moves else "")
+
+
+def _phases_subsection(process: Process, scenario: Scenario) -> Section:
     rows = []
     for ph in process.phases:
         for m in ph.moves:
@@ -120,10 +133,10 @@ def _phases_subsection(process: Process) -> Section:
                 {
                     "phase": ph.name,
                     "move": m.name,
-                    "actor": m.actor,
+                    "actor": actor_name(scenario, m.actor),
                     "cost": f"{m.cost:g}",
                     "verification": m.verification,
-                    "effects": ", ".join(f"{k} {v:+g}" for k, v in m.effects.items()),
+                    "effects": ", ".join(f"{issue_name(scenario, k)} {v:+g}" for k, v in m.effects.items()),
                 }
             )
     exits = "; ".join(
@@ -235,14 +248,14 @@ def _outcomes_subsection(results: Sequence[PolicyResult]) -> Section:
     return Section("roadmap-outcomes", "Breakdown and escalation", html)
 
 
-def _failing_subsection(results: Sequence[PolicyResult]) -> Section:
+def _failing_subsection(process: Process, scenario: Scenario, results: Sequence[PolicyResult]) -> Section:
     rows = []
     for pr in results:
         for f in pr.failing_steps()[:3]:
             rows.append(
                 {
                     "policy": pr.setup.policy.name,
-                    "step (phase: actor and moves)": f["step"],
+                    "step (phase: actor and moves)": _step_label(process, scenario, f["phase"], f["actor"]),
                     "breakdowns": f["breakdowns"],
                     "share of runs": f"{f['share_of_runs']:.1%}",
                 }
@@ -260,7 +273,10 @@ def _positions_subsection(scenario: Scenario, results: Sequence[PolicyResult]) -
     issues = results[0].setup.issues
     rows = []
     for n, iss in enumerate(issues):
-        row: dict[str, Any] = {"issue": iss, "start": f"{results[0].setup.start[n]:.0f}"}
+        row: dict[str, Any] = {
+            "issue": issue_name(scenario, iss),
+            "start": f"{results[0].setup.start[n]:.0f}",
+        }
         for pr in results:
             s = pr.position_summary()[n]
             row[pr.setup.policy.name] = f"{s['mean']:.0f} [{s['p05']:.0f}-{s['p95']:.0f}]"
@@ -272,13 +288,16 @@ def _positions_subsection(scenario: Scenario, results: Sequence[PolicyResult]) -
     return Section("roadmap-positions", "Final issue positions", html)
 
 
-def _checks_subsection(results: Sequence[PolicyResult]) -> Section:
+def _checks_subsection(process: Process, scenario: Scenario, results: Sequence[PolicyResult]) -> Section:
+    def step(r: dict[str, Any]) -> str:
+        return f"{_phase_name(process, r['phase'])}: {actor_name(scenario, r['actor'])}"
+
     rows = []
     for pr in results:
         rep = check_roadmap(pr.setup)
-        fails = [f"{r['phase']}: {r['actor']}" for r in rep["self_enforcement"] if not r["holds"]]
-        com = [f"{r['phase']}" for r in rep["commitment"] if not r["holds"]]
-        insp = [f"{r['phase']}: {r['actor']}" for r in rep["inspection"] if not r["holds"]]
+        fails = [step(r) for r in rep["self_enforcement"] if not r["holds"]]
+        com = [_phase_name(process, r["phase"]) for r in rep["commitment"] if not r["holds"]]
+        insp = [step(r) for r in rep["inspection"] if not r["holds"]]
         sch = rep["schedule"]
         rows.append(
             {

@@ -126,26 +126,42 @@ def vetoes_not_honoured(scenario: Scenario, forecasts: Sequence[Forecast]) -> di
     return out
 
 
-def veto_notes(scenario: Scenario, forecasts: Sequence[Forecast]) -> list[str]:
+def veto_notes(scenario: Scenario, forecasts: Sequence[Forecast], *, names: bool = False) -> list[str]:
     """One-line notes on veto players: which models ignore them (marked :data:`VETO_MARK`), where they bound.
 
     For example ``"* smp, expected-utility do not honour the veto players of: nuclear (DPRK)"`` and
-    ``"The veto players bound the forecast of: compromise on nuclear (38.8 unconstrained)"``.
+    ``"The veto players bound the forecast of: compromise on nuclear (38.8 unconstrained)"``: ids, as
+    the terminal's forecast table (whose columns are model ids) and ``--model`` use them. With
+    ``names`` the notes name models, issues and actors as the HTML report does: ``"* Spatial Model of
+    Politics does not honour the veto players of: DPRK nuclear programme (Democratic People's Republic
+    of Korea)"``.
     """
+    from detente.report.labels import actor_name, model_label
+
+    def model(m: str) -> str:
+        return model_label(m) if names else m
+
+    def issue(i: str) -> str:
+        return scenario.issue(i).name if names else i
+
+    def actors(ids: Sequence[str]) -> str:
+        return ", ".join(actor_name(scenario, a) if names else a for a in ids)
+
     notes = []
     ignored = vetoes_not_honoured(scenario, forecasts)
     if ignored:
         issues = [i for i in scenario.issues if any(i.id in ids for ids in ignored.values())]
-        which = "; ".join(f"{i.id} ({', '.join(i.veto_players)})" for i in issues)
+        which = "; ".join(f"{issue(i.id)} ({actors(i.veto_players)})" for i in issues)
         verb = "does" if len(ignored) == 1 else "do"
-        notes.append(f"{VETO_MARK} {', '.join(ignored)} {verb} not honour the veto players of: {which}")
+        who = ", ".join(model(m) for m in ignored)
+        notes.append(f"{VETO_MARK} {who} {verb} not honour the veto players of: {which}")
     bound = []
     for f in forecasts:
         for x in f.issues:
             record = x.details.get("veto")
             if isinstance(record, dict) and record.get("bound"):
                 was = format_issue_value(scenario, x.issue, record["unconstrained"])
-                bound.append(f"{f.model} on {x.issue} ({was} unconstrained)")
+                bound.append(f"{model(f.model)} on {issue(x.issue)} ({was} unconstrained)")
     if bound:
         notes.append(f"The veto players bound the forecast of: {'; '.join(bound)}")
     return notes
