@@ -140,9 +140,10 @@ def median_position(x: np.ndarray, w: np.ndarray) -> float:
     Actors of weight 0 do not vote. ``w`` must have a positive sum.
     """
     keep = w > 0
-    xs, ws = x[keep], w[keep]
-    order = np.lexsort((ws, xs))  # by position, then weight: a canonical order
-    xs, ws = xs[order], ws[order]
+    # actors holding the same position vote as one: the weight is summed per distinct position, so
+    # 0, 10, 10, 20 (equal weights) gives 10, the unique minimiser of W, not a split between 10 and 20
+    xs, inverse = np.unique(x[keep], return_inverse=True)
+    ws = np.bincount(inverse.ravel(), weights=w[keep])
     cum = np.cumsum(ws)
     half = cum[-1] / 2.0
     tol = 1e-12 * cum[-1]
