@@ -115,3 +115,20 @@ def test_cli_end_to_end(tmp_path: Path) -> None:
         assert res.exit_code == 2 and "Traceback" not in res.output and "Fix:" in res.output
     res = runner.invoke(app, ["exchange", "no-such-scenario"])
     assert res.exit_code == 2 and "neither an embedded scenario" in res.output
+
+
+def test_deal_without_a_package_shows_the_rounds(tmp_path: Path) -> None:
+    out = tmp_path / "deal.json"
+    res = CliRunner().invoke(app, ["deal", "decide-copenhagen", "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "no package to judge" in res.output
+    assert json.loads(out.read_text())["model"] == "equal-gain"
+
+
+def test_report_has_the_rounds_section_for_a_scenario_without_a_package() -> None:
+    from detente.report.deals import deal_sections
+
+    sections = {s.id: s for s in deal_sections(load_scenario("decide-sample"))}
+    assert "deals-exchange-rounds" in sections
+    assert "Equal Gain" in sections["deals-exchange-rounds"].title
+    assert "49.4" in str(sections["deals-exchange-rounds"].html)  # extra-investering, round 1

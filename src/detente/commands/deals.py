@@ -55,12 +55,18 @@ def deal(
     who concedes what, and the exchanges of Stokman's model.
     """
     from detente.deals.analysis import analyse_package
-    from detente.deals.package import resolve_package
+    from detente.deals.package import packages_for, resolve_package
 
     with outputs([json_out], force=force) as files:
         if norm not in ("l1", "l2"):
             raise ParameterError(f"unknown norm {norm!r}", where="--norm", fix="use l1 or l2")
         s = load(scenario)
+        if package is None and packages_for(s) is None:
+            # no package to judge: show the exchange model in rounds (docs/exchange.md) instead
+            from detente.commands.exchange import show_rounds
+
+            show_rounds(s, files, json_out)
+            return
         pkg, book = resolve_package(s, package)
         with console.status("bargaining"):
             a = analyse_package(s, pkg, book=book, exponent=exponent, norm=norm, seed=seed)  # type: ignore[arg-type]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from detente._files import Outputs
 from detente.commands._common import (
     ForceOpt,
     JsonOpt,
@@ -18,6 +20,7 @@ from detente.commands._common import (
     print_rows,
 )
 from detente.errors import ParameterError
+from detente.scenario.scenario import Scenario
 
 __all__ = ["exchange"]
 
@@ -106,3 +109,22 @@ def exchange(
         if json_out is not None:
             files.add(json_out, json_text(data))
         commit(files)
+
+
+def show_rounds(s: Scenario, files: Outputs, json_out: Path | None, rounds: int = 10) -> None:
+    """Print the Equal Gain model's per-round means for ``s`` (``detente deal`` without a package)."""
+    from detente.deals.exchange_rounds import exchange_rounds
+
+    console.print(f"{s.name} has no package to judge: the exchange model in rounds instead.", markup=False)
+    with console.status("exchanging"):
+        r = exchange_rounds(s, rounds=rounds)
+    print_rows(
+        [
+            {"issue": issue, **{f"r{rd.number}": f"{rd.mean[k]:.1f}" for rd in r.rounds}}
+            for k, issue in enumerate(s.issue_ids)
+        ],
+        title=f"Equal Gain exchange on {s.name}: weighted mean per issue at each round's start",
+    )
+    if json_out is not None:
+        files.add(json_out, json_text(r.to_dict()))
+    commit(files)

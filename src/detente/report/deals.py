@@ -21,7 +21,7 @@ from detente.deals.bargain import issue_pair_grid, pareto_mask
 from detente.deals.coalition import Effect, align_effect
 from detente.deals.package import PackageFile, packages_for
 from detente.deals.veto import judge, veto_indices
-from detente.errors import ModelError
+from detente.errors import ModelError, ParameterError
 from detente.models import get_model, model_names
 from detente.report._svg import figure_to_svg, new_figure
 from detente.report.figures import MODEL_COLOURS, mpl_text
@@ -48,6 +48,9 @@ def deal_sections(scenario: Scenario, *, seed: int = 0) -> list[Section]:
     book = packages_for(scenario)
     if book is not None and len(scenario.actors) <= MAX_PACKAGE_ACTORS:
         out.append(_package_section(scenario, book, seed))
+    elif len(scenario.actors) <= MAX_PACKAGE_ACTORS:
+        with contextlib.suppress(ModelError, ParameterError):
+            out.append(_rounds_section(scenario))
     if len(scenario.actors) <= MAX_COALITION_ACTORS:
         # over the analysis's limits (many issues), the report goes without it
         with contextlib.suppress(ModelError):
@@ -446,3 +449,41 @@ def _named_coalition_subsection(scenario: Scenario, book: PackageFile, seed: int
         + html_table(rows)
     )
     return Section("coalitions-named", f"What the {coalition.name} changes", html)
+
+
+def _rounds_section(scenario: Scenario, rounds: int = 10) -> Section:
+    """Decide's Equal Gain exchange model in rounds, for a scenario without a package (docs/exchange.md)."""
+    from detente.deals.exchange_rounds import exchange_rounds
+
+    r = exchange_rounds(scenario, rounds=rounds)
+    rows = [
+        {
+            "issue": issue_name(scenario, issue),
+            **{f"round {rd.number}": f"{rd.mean[k]:.1f}" for rd in r.rounds},
+            "final": f"{r.outcomes_after[k]:.1f}",
+        }
+        for k, issue in enumerate(r.issue_ids)
+    ]
+    first = r.rounds[0].exchanges[:5]
+    made = [
+        {
+            "actor": actor_name(scenario, e.actor_i),
+            "moves on": f"{issue_name(scenario, e.issue_q)} ({e.move_i:+.1f})",
+            "partner": actor_name(scenario, e.actor_j),
+            "partner moves": f"{issue_name(scenario, e.issue_p)} ({e.move_j:+.1f})",
+            "gain each": f"{e.gain:.3f}",
+        }
+        for e in first
+    ]
+    html = (
+        _p(
+            f"Stokman and van Oosten's exchange model, Equal Gain, {rounds} rounds as the Decide program "
+            "runs them: in each round pairs of actors trade votes across issues they care about unequally, "
+            "re-use a vote within the round, and then move part of the way to their voting positions. The table "
+            "gives each issue's weighted mean position at each round's start (0-100)."
+        )
+        + html_table(rows, numeric=[c for c in rows[0] if c != "issue"] if rows else [])
+        + _p(f"The first {len(made)} of round 1's {len(r.rounds[0].exchanges)} exchanges:")
+        + html_table(made, numeric=["gain each"])
+    )
+    return Section("deals-exchange-rounds", "Vote exchange in rounds (Equal Gain)", html)
