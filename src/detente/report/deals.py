@@ -477,10 +477,11 @@ def _rounds_section(scenario: Scenario, rounds: int = 10) -> Section:
     ]
     html = (
         _p(
-            f"Stokman and van Oosten's exchange model, Equal Gain, {rounds} rounds as the Decide program "
-            "runs them: in each round pairs of actors trade votes across issues they care about unequally, "
-            "re-use a vote within the round, and then move part of the way to their voting positions. The table "
-            "gives each issue's weighted mean position at each round's start (0-100)."
+            f"Stokman and van Oosten's exchange model, Equal Gain, {rounds} rounds as the Decide "
+            "program runs them: in each round pairs of actors trade votes across issues they care "
+            "about unequally, re-use a vote within the round, and then move part of the way to their "
+            "voting positions. The table gives each issue's weighted mean position at each round's "
+            "start (0-100)."
         )
         + html_table(rows, numeric=[c for c in rows[0] if c != "issue"] if rows else [])
         + _p(f"The first {len(made)} of round 1's {len(r.rounds[0].exchanges)} exchanges:")
