@@ -318,7 +318,7 @@ def run(
         chosen = [get_model(m) for m in model] if model else [cls() for cls in ALL_MODELS]
         # The analyses (road map, deals, track record) depend only on the scenario and the seed: they
         # run in a second process while the models forecast, with the same results as in this one.
-        analyses = Background(analysis_sections, s, seed=seed)
+        analyses = Background(analysis_sections, s, seed=seed, models=[m.name for m in chosen])
         n = len(chosen)
         done = iter(range(1, n + 1))
         with console.status("forecasting") as status:

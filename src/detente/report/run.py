@@ -8,14 +8,14 @@ forecasts, position maps, the dynamic models' rounds) and the scenario with its 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import import_module
 
 from detente.models.compare import Comparison
 from detente.report.forecasts import comparison_sections, scenario_section
 from detente.report.html import render_html
 from detente.report.section import Section
-from detente.report.sensitivity import sensitivity_section
+from detente.report.sensitivity import screening_section, sensitivity_section
 from detente.report.summary import summary_section
 from detente.scenario import Scenario
 
@@ -54,17 +54,28 @@ LATE_ANALYSES = frozenset({"validation"})
 Step = Callable[[str], None]
 
 
-def analysis_sections(scenario: Scenario, *, seed: int, on_step: Step | None = None) -> list[Section]:
+def analysis_sections(
+    scenario: Scenario, *, seed: int, on_step: Step | None = None, models: Sequence[str] | None = None
+) -> list[Section]:
     """Sections of the registered analyses (road maps, deals, validation) that apply to ``scenario``.
 
-    ``on_step(name)`` is called before each analysis (for progress displays). The result depends only
-    on the scenario and the seed, so it may be computed in another process.
+    ``on_step(name)`` is called before each analysis (for progress displays). With ``models`` (the
+    names of the models about to forecast), the "which estimates matter" screening for the model the
+    report will choose among them is computed too (a
+    :class:`~detente.report.sensitivity.ScreeningSection`; :func:`run_report` uses it when the choice
+    holds). The result depends only on the scenario, the seed and ``models``, so it may be computed in
+    another process.
     """
     out: list[Section] = []
     for module, func in ANALYSIS_SECTIONS:
         if on_step is not None:
             on_step(module.rsplit(".", 1)[-1])
         out.extend(getattr(import_module(module), func)(scenario, seed=seed))
+    if models is not None:
+        if on_step is not None:
+            on_step("which estimates matter")
+        screening = screening_section(scenario, models, seed=seed)
+        out.extend([screening] if screening is not None else [])
     return out
 
 
@@ -104,10 +115,12 @@ def run_report(
     lead = [summary_section(scenario, comparison, seed=seed)]
     if analyses is None:
         analyses = analysis_sections(scenario, seed=seed, on_step=lambda n: step(n.replace("_", " ")))
+    ready = next((s for s in analyses if s.id == "sensitivity"), None)
+    analyses = [s for s in analyses if s.id != "sensitivity"]
     early = [s for s in analyses if s.id not in LATE_ANALYSES]
     late = [s for s in analyses if s.id in LATE_ANALYSES]
     step("which estimates matter")
-    sensitivity = sensitivity_section(scenario, comparison, seed=seed)
+    sensitivity = sensitivity_section(scenario, comparison, seed=seed, ready=ready)
     step("appendix: forecasts by model")
     appendix = comparison_sections(scenario, comparison)
     step("appendix: model internals")
