@@ -185,18 +185,21 @@ def probabilities(
     """
     n = x.size
     dist = _distances(x, r, delta)
-    num = np.zeros((n, n))
     pair_den = np.zeros((n, n))
     den = 0.0
-    for k in range(n):  # one voter at a time (n^2 work each), in order: the reference's float order
-        votes = w[k] * (dist[k][None, :] - dist[k][:, None])  # votes[i, j]: k's vote for x_i over x_j
-        num = num + np.maximum(votes, 0.0)
-        if normalisation == "pair":
-            pair_den = pair_den + np.abs(votes)
-        elif sequential:  # strictly left to right over (voter, position, position)
-            den = float(np.cumsum(np.concatenate(([den], np.abs(votes).ravel())))[-1])
-        else:  # numpy's pairwise sum of k's votes: faster and as deterministic
-            den = den + float(np.add.reduce(np.abs(votes), axis=None))
+    # every voter's votes at once: all[k, i, j] is k's vote for x_i over x_j. Sums over voters are
+    # still taken voter by voter in order (a cumulative sum adds left to right), so every result is
+    # the same to the last bit as adding one voter at a time.
+    all_votes = w[:, None, None] * (dist[:, None, :] - dist[:, :, None])
+    num = np.zeros((n, n)) if n == 0 else np.cumsum(np.maximum(all_votes, 0.0), axis=0)[-1]
+    if normalisation == "pair":
+        if n:
+            pair_den = np.cumsum(np.abs(all_votes), axis=0)[-1]
+    elif sequential:  # strictly left to right over (voter, position, position)
+        den = float(np.cumsum(np.concatenate(([0.0], np.abs(all_votes).ravel())))[-1])
+    else:  # numpy's pairwise sum of each voter's votes, then voter by voter: as deterministic
+        for k in range(n):
+            den = den + float(np.add.reduce(np.abs(all_votes[k]), axis=None))
     same = x[:, None] == x[None, :]
     if normalisation == "pair":
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -230,10 +233,16 @@ def expected_utility(
 
 def _utilities(d: np.ndarray, rho: np.ndarray, delta: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Us, Uf and Usq of section 4 for distances ``d`` and exponents ``rho`` (same shape)."""
-    us = 2 - 4 * power(0.5 - 0.5 * d / delta, rho)
-    uf = 2 - 4 * power(0.5 + 0.5 * d / delta, rho)
+    us, uf = _gains(d, rho, delta)
     usq = 2 - 4 * power(np.full(np.shape(rho), 0.5), rho)
     return us, uf, usq
+
+
+def _gains(d: np.ndarray, rho: np.ndarray, delta: float) -> tuple[np.ndarray, np.ndarray]:
+    """Us and Uf of section 4 (:func:`_utilities` without Usq, for callers that compute it per actor)."""
+    us = 2 - 4 * power(0.5 - 0.5 * d / delta, rho)
+    uf = 2 - 4 * power(0.5 + 0.5 * d / delta, rho)
+    return us, uf
 
 
 def _combine(
@@ -270,7 +279,7 @@ def eu_tables(
     d = np.abs(x[:, None] - x[None, :])
     d_mu = np.abs(x - mu)
     rho = np.broadcast_to(r[:, None], d.shape)
-    us, uf, _ = _utilities(d, rho, delta)
+    us, uf = _gains(d, rho, delta)
     usq = np.broadcast_to((2 - 4 * power(np.full(r.shape, 0.5), r))[:, None], d.shape)
     eu_ij = _combine(p, s[None, :], us, uf, usq, q, d, rho, delta, d_mu[:, None])
     eu_ji = _combine(p.T, s[:, None], us, uf, usq, q, d, rho, delta, d_mu[None, :])
