@@ -4,11 +4,8 @@ The package is organised along one flow: scenario -> models (forecasts), process
 deals (packages and coalitions) -> experiments, validation -> report -> command line.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("detente")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0+unknown"
+__version__ = "0.1.0"
+"""The package version (pyproject.toml reads it from here; ``detente --version`` prints it without
+importing :mod:`importlib.metadata`)."""
 
 __all__ = ["__version__"]

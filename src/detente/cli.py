@@ -23,6 +23,7 @@ import typer
 from typer.core import TyperGroup
 
 from detente import __version__
+from detente._defaults import DEFAULT_SCENARIO
 from detente.commands._boundary import guarded
 from detente.commands._common import (
     ForceOpt,
@@ -41,13 +42,10 @@ from detente.commands._common import (
     print_rows,
 )
 from detente.errors import ModelError
-from detente.scenario.io import dumps_scenario, format_for_path
-from detente.scenario.io import load_scenario as load_scenario_file
-from detente.scenario.scenario import Scenario
-from detente.scenarios import DEFAULT_SCENARIO
 
 if TYPE_CHECKING:
     from detente.models.result import Forecast
+    from detente.scenario.scenario import Scenario
 
 __all__ = ["app", "main"]
 
@@ -209,6 +207,7 @@ def show(scenario: ScenarioArg = None) -> None:
 def validate(file: Annotated[Path, typer.Argument(help="Scenario file to check.")]) -> None:
     """Check a scenario file; print a summary, or one line naming the problem (exit code 2)."""
     from detente.report.tables import plural, scenario_summary
+    from detente.scenario.io import load_scenario as load_scenario_file
 
     s = load_scenario_file(file)
     counts = scenario_summary(s)
@@ -254,6 +253,8 @@ def convert(
     force: ForceOpt = False,
 ) -> None:
     """Convert a scenario between formats (YAML, JSON, CSV; KTAB and BDM tables are read)."""
+    from detente.scenario.io import dumps_scenario, format_for_path
+
     fmt = format_for_path(target)
     with outputs([target], force=force) as out:
         s = load(source)
@@ -463,7 +464,14 @@ app.command()(_serve.serve)
 
 
 def main() -> None:
-    """Entry point of the ``detente`` console script."""
+    """Entry point of the ``detente`` console script.
+
+    ``detente --version`` answers before the command tree is built (typer reads every command's
+    signature for that, which costs more than the rest of the start-up).
+    """
+    if sys.argv[1:] == ["--version"]:
+        console.print(f"detente {__version__}")
+        return
     app(prog_name="detente")
 
 

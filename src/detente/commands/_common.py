@@ -1,4 +1,8 @@
-"""Options and helpers shared by every ``detente`` command: consoles, scenario loading, safe writes."""
+"""Options and helpers shared by every ``detente`` command: consoles, scenario loading, safe writes.
+
+This module is imported by ``detente --version`` and ``--help``: it imports typer and rich only, and
+the scenario stack (numpy, pydantic) when a command loads a scenario.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,17 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console, ConsoleDimensions
 
+from detente._defaults import DEFAULT_SCENARIO
 from detente._files import Outputs
 from detente.errors import ParameterError
-from detente.scenario.scenario import Scenario
-from detente.scenarios import DEFAULT_SCENARIO, resolve_scenario
+
+if TYPE_CHECKING:
+    from detente.scenario.scenario import Scenario
 
 __all__ = [
     "ForceOpt",
@@ -101,6 +107,8 @@ INPUT: list[str] = []
 
 def load(name_or_path: str | None) -> Scenario:
     """Load the scenario named on the command line (embedded name or file path; None = default)."""
+    from detente.scenarios import resolve_scenario
+
     INPUT[:] = [name_or_path or DEFAULT_SCENARIO]
     return resolve_scenario(name_or_path)
 

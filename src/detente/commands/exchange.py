@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,7 +20,9 @@ from detente.commands._common import (
     print_rows,
 )
 from detente.errors import ParameterError
-from detente.scenario.scenario import Scenario
+
+if TYPE_CHECKING:
+    from detente.scenario.scenario import Scenario  # the command line starts without the scenario stack
 
 __all__ = ["exchange"]
 

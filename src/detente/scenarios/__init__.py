@@ -18,15 +18,13 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
+from detente._defaults import DEFAULT_SCENARIO
 from detente.errors import ScenarioError
 from detente.scenario.io import decode_text, loads_scenario
 from detente.scenario.io import load_scenario as load_scenario_file
 from detente.scenario.scenario import Scenario
 
 __all__ = ["DEFAULT_SCENARIO", "EmbeddedScenario", "list_scenarios", "load_scenario", "resolve_scenario"]
-
-DEFAULT_SCENARIO = "korea"
-"""Name of the scenario commands use when none is given."""
 
 
 @dataclass(frozen=True)
