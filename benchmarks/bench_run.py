@@ -2,8 +2,9 @@
 
 Runs ``python -m detente run --out DIR`` as a subprocess (start-up included) ``--repeat`` times and
 prints, per run, the wall time and the CPU time of the command and its worker processes (user +
-system, from ``resource.getrusage(RUSAGE_CHILDREN)``), then the median. The target is at most 10 s
-wall on 2 cores. Usage::
+system, from ``resource.getrusage(RUSAGE_CHILDREN)``) with the 1-minute load average when the run
+started (CPU time depends less on the machine's load than wall time), then the median. The target is
+at most 10 s wall on 2 cores. Usage::
 
     python benchmarks/bench_run.py [--repeat 3] [--scenario korea]
 """
@@ -48,10 +49,11 @@ def main() -> None:
     print(f"command: {sys.executable} -m detente run {args.scenario} --out TMP")
     walls, cpus = [], []
     for k in range(args.repeat):
+        load = os.getloadavg()[0]
         wall, cpu = one_run(args.scenario)
         walls.append(wall)
         cpus.append(cpu)
-        print(f"run {k + 1}: wall {wall:.2f} s, CPU {cpu:.2f} s")
+        print(f"run {k + 1}: wall {wall:.2f} s, CPU {cpu:.2f} s (load average {load:.1f})", flush=True)
     print(f"median: wall {statistics.median(walls):.2f} s, CPU {statistics.median(cpus):.2f} s")
 
 
