@@ -73,3 +73,5 @@ def test_a_command_still_loads_the_scenario_stack() -> None:
     code, modules, _ = _imported("forecast", "ktab-3dim", "--model", "smp")
     assert code == 0
     assert {"numpy", "pydantic"} <= modules
+    assert "scipy.optimize" not in modules  # only the Nash model's forecast needs it
+    assert "matplotlib" not in modules  # only reports draw charts

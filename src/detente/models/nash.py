@@ -6,7 +6,6 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
-from scipy.optimize import brentq
 
 from detente.models._weights import influence_weights
 from detente.models.base import IssueByIssueModel, ModelTags
@@ -56,6 +55,8 @@ class NashBargaining(IssueByIssueModel):
     def _forecast_issue(
         self, data: IssueData, rng: np.random.Generator | None
     ) -> tuple[float, dict[str, Any]]:
+        from scipy.optimize import brentq  # imported here: scipy.optimize costs 0.4 s of start-up
+
         w = influence_weights(data, self.name)
         keep = w > 0
         x, w = data.positions[keep], w[keep]
