@@ -203,7 +203,7 @@ def refit_mixture(
     """Fit the procedure-aware mixture (best on DEU files) by nested grouped CV on the DEU dev file.
 
     The capability scheme and the logit's penalty are chosen inside each training set; the conformal
-    scores are grouped out-of-fold PITs. Folds are those of best.json.
+    scores come from grouped out-of-fold predictions. Folds are those of best.json.
     """
     from detente.validation.mixture import refit as do_refit
 

@@ -17,10 +17,11 @@ module models the outcome of an issue as a **mixture**:
 
 The point forecast is the mixture's median (it minimises the expected absolute error). Intervals
 and quantiles are made to hold on new data by **conformal prediction** (MAPIE's
-``SplitConformalRegressor``): the calibration scores are ``|PIT - 1/2|`` of issues predicted by fits
-that never saw their proposal (grouped out-of-fold predictions), and the central interval at level
-``c`` runs between the mixture's quantiles ``1/2 - h(c)`` and ``1/2 + h(c)``, ``h(c)`` being MAPIE's
-conformal quantile of those scores.
+``SplitConformalRegressor``): the calibration score of an issue is the smallest ``h`` for which the
+mixture's closed central interval ``[Q(1/2 - h), Q(1/2 + h)]`` holds its outcome, computed for issues
+predicted by fits that never saw their proposal (grouped out-of-fold predictions); the central
+interval at level ``c`` then runs between the quantiles ``1/2 - h(c)`` and ``1/2 + h(c)``, ``h(c)``
+being MAPIE's conformal quantile of those scores.
 
 Everything is chosen and fitted by grouped cross-validation over proposals on the development file
 (:func:`nested_crossvalidation`): the capability scheme and the L2 penalty of the logit are tuned
@@ -251,10 +252,10 @@ def _option_probs(design: _Design, theta: np.ndarray) -> np.ndarray:
 class ConformalPIT:
     """Conformal calibration of a predictive distribution's central intervals (MAPIE).
 
-    ``scores`` are ``|PIT - 1/2|`` of out-of-fold (grouped) predictions. :meth:`half_width` gives, for
-    each confidence level, MAPIE's split-conformal quantile of the scores: the central interval
-    between the quantiles ``1/2 -+ half_width`` covers at least that share of new outcomes when they
-    are exchangeable with the calibration issues.
+    ``scores`` are conformity scores (in probability, 0 to 1/2) of out-of-fold (grouped)
+    predictions. :meth:`half_width` gives, for each confidence level, MAPIE's split-conformal
+    quantile of the scores: the central interval between the quantiles ``1/2 -+ half_width`` covers
+    at least that share of new outcomes when they are exchangeable with the calibration issues.
     """
 
     scores: tuple[float, ...]
@@ -272,7 +273,7 @@ class ConformalPIT:
         out[(levels * n <= 1) & (levels < 0.5)] = 0.0
         if not inside.any() or not self.scores:
             return out
-        y = 0.5 + np.asarray(self.scores, dtype=float)  # |PIT - 1/2| as the residual of a constant 1/2
+        y = 0.5 + np.asarray(self.scores, dtype=float)  # the score as the residual of a constant 1/2
         X = np.zeros((len(y), 1))
         dummy = DummyRegressor(strategy="constant", constant=0.5).fit(X[:1], y[:1])
         mapie = SplitConformalRegressor(dummy, confidence_level=list(levels[inside]), prefit=True)
@@ -292,10 +293,18 @@ def _mixture_quantile(values: np.ndarray, probs: np.ndarray, levels: np.ndarray)
     return v[np.minimum(np.searchsorted(c, np.clip(levels, 0, 1) - 1e-12), len(v) - 1)]
 
 
-def _pit(values: np.ndarray, probs: np.ndarray, y: float, u: float) -> float:
-    below = probs[values < y - 1e-9].sum()
-    at = probs[np.abs(values - y) <= 1e-9].sum()
-    return float((below + u * at) / probs.sum())
+def _score(values: np.ndarray, probs: np.ndarray, y: float) -> float:
+    """Smallest h for which the closed central interval [Q(1/2 - h), Q(1/2 + h)] holds ``y``.
+
+    With ``F(y-)`` and ``F(y)`` the mixture's CDF just below and at ``y``: the distance from 1/2 to
+    the range [F(y-), F(y)] (0 when 1/2 is inside). An outcome on an atom is covered as soon as the
+    interval reaches the atom's probability range, so this (not a randomised PIT) is the score whose
+    conformal quantile makes the intervals cover at the nominal rate and no more.
+    """
+    total = probs.sum()
+    below = probs[values < y - 1e-9].sum() / total
+    upto = below + probs[np.abs(values - y) <= 1e-9].sum() / total
+    return float(max(0.0, below - 0.5, 0.5 - upto))
 
 
 @dataclass(frozen=True)
@@ -347,7 +356,7 @@ class MixtureFit:
         )
 
     def with_conformal(self, scores: Sequence[float]) -> MixtureFit:
-        """A copy calibrated with these ``|PIT - 1/2|`` scores."""
+        """A copy calibrated with these conformity scores."""
         return MixtureFit(
             self.scheme, self.penalty, self.theta, self.errors, ConformalPIT(tuple(scores)), self.atoms
         )
@@ -376,14 +385,13 @@ class MixtureFit:
             adjusted = np.where(levels < 0.5, 0.5 - hw, np.where(levels > 0.5, 0.5 + hw, 0.5))
         return np.array([_mixture_quantile(v, p, adjusted) for v, p in self.distributions(issues)])
 
-    def pits(self, issues: Sequence[DeuIssue], seed: int = 0) -> np.ndarray:
-        """Randomised PIT of each issue's outcome under the (uncalibrated) mixture."""
-        u = np.random.default_rng(seed).uniform(size=len(issues))
+    def scores(self, issues: Sequence[DeuIssue]) -> np.ndarray:
+        """Conformity score of each issue's outcome under the (uncalibrated) mixture (see ``_score``)."""
         return np.array(
             [
-                _pit(v, p, float(i.outcome), float(uj))  # type: ignore[arg-type]
-                for (v, p), i, uj in zip(self.distributions(issues), issues, u, strict=True)
-            ]
+                _score(v, p, float(i.outcome))
+                for (v, p), i in zip(self.distributions(issues), issues, strict=True)
+            ]  # type: ignore[arg-type]
         )
 
 
@@ -437,7 +445,7 @@ class MixtureCV:
 def _oof(
     issues: Sequence[DeuIssue], fold: np.ndarray, scheme: SchemeKind, penalty: float, atoms: bool, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Out-of-fold medians and PIT scores of one configuration (no conformal step)."""
+    """Out-of-fold medians and conformity scores of one configuration (no conformal step)."""
     point = np.full(len(issues), np.nan)
     pit = np.full(len(issues), np.nan)
     for k in np.unique(fold):
@@ -446,7 +454,7 @@ def _oof(
         fit = fit_mixture(train, scheme, penalty, atoms=atoms)
         held = [issues[j] for j in test]
         point[test] = fit.quantiles(held, [0.5])[:, 0]
-        pit[test] = fit.pits(held, seed=seed + int(k))
+        pit[test] = fit.scores(held)
     return point, pit
 
 
@@ -458,7 +466,7 @@ def _choose(
     atoms: bool,
     seed: int,
 ) -> tuple[SchemeKind, float, np.ndarray]:
-    """The configuration with the lowest out-of-fold MAE, and its out-of-fold ``|PIT - 1/2|``."""
+    """The configuration with the lowest out-of-fold MAE, and its out-of-fold conformity scores."""
     y = np.array([i.outcome for i in issues], dtype=float)
     best: tuple[float, str, float, np.ndarray] | None = None
     for scheme in schemes:
@@ -466,7 +474,7 @@ def _choose(
             point, pit = _oof(issues, fold, scheme, penalty, atoms, seed)
             mae = float(np.mean(np.abs(point - y)))
             if best is None or mae < best[0] - 1e-12:
-                best = (mae, scheme, penalty, np.abs(pit - 0.5))
+                best = (mae, scheme, penalty, pit)
     assert best is not None
     return best[1], best[2], best[3]  # type: ignore[return-value]
 
@@ -484,7 +492,7 @@ def nested_crossvalidation(
 
     For every outer fold: the scheme and penalty with the lowest inner (grouped, by the other folds)
     out-of-fold MAE are chosen; the model is fitted on the training folds; its conformal scores are
-    the inner out-of-fold PITs of the chosen configuration; the outer fold is then predicted. The
+    the inner out-of-fold scores of the chosen configuration; the outer fold is then predicted. The
     outer fold's issues enter no step of its fit.
     """
     fold = np.array([fold_of[i.proposal] for i in issues])
@@ -526,7 +534,7 @@ def refit(*, seed: int = 0, n_folds: int = 10) -> dict[str, Any]:
         "format": 1,
         "description": "Frozen fit of the procedure-aware who-prevails mixture (the `best` model of "
         "`detente backtest deu`), chosen and fitted by nested grouped cross-validation on the DEU "
-        "development file; conformal scores are grouped out-of-fold PITs.",
+        "development file; conformal scores are those of grouped out-of-fold predictions.",
         "command": f"detente backtest refit-mixture --seed {seed} "
         "--json src/detente/validation/mixture.json --force",
         "seed": seed,
