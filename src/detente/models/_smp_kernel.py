@@ -12,11 +12,14 @@ the first axis of a C-ordered array is sequential in numpy), and the utility fun
 evaluated as ``(1 - d) * (1 + d * R)``.
 
 Memory: nothing of size N^3 is ever held at once. The challenge calculus and the elections are
-computed in blocks of at most :data:`BLOCK` elements, so 640 actors fit in a few hundred MB.
+computed in blocks of at most :data:`BLOCK` elements. With ``run_smp(..., keep_states=False)``
+(what :meth:`detente.models.SMP.forecast` uses) only the current and the next state keep their
+N x N arrays, so memory does not grow with the number of turns.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -269,6 +272,21 @@ class StateSetup:
     group_prob: np.ndarray
     degenerate: bool
     rep: np.ndarray
+
+    def released(self) -> StateSetup:
+        """A copy of the state without its N x N arrays (``d``, ``rho``, ``uobj``: empty (0, 0) arrays).
+
+        What the history of a run needs (risk attitudes, reported probabilities, groups) stays;
+        what only the next turn's challenge calculus needs goes, so a long run's memory does not
+        grow with its turns.
+        """
+        empty = np.empty((0, 0))
+        return dataclasses.replace(self, d=empty, rho=empty, uobj=empty)
+
+    @property
+    def is_released(self) -> bool:
+        """True if the N x N arrays were dropped (see :meth:`released`)."""
+        return self.d.size == 0 and self.risk.size > 0
 
 
 def _risk_attitudes(p: np.ndarray, risk_range: str) -> tuple[np.ndarray, bool]:
@@ -711,13 +729,16 @@ def run_smp(
     accommodation: np.ndarray | None = None,
     draw: Callable[[int, int], float] | None = None,
     on_state: Callable[[int, SMPRun], None] | None = None,
+    keep_states: bool = True,
 ) -> SMPRun:
     """Run the SMP from positions ``x0`` (N, D), saliences ``sal`` (N, D), capabilities ``cap`` (N,).
 
     ``accommodation`` is the N x N matrix A of the ideal update (None: identity, so ideals follow
     positions). ``draw(turn, actor)`` returns a uniform number in [0, 1) for a stochastic queue
     resolution; it is required when ``opts.state_transitions == "Stochastic"``. ``on_state`` is
-    called with (state index, run so far) after each state is set up.
+    called with (state index, run so far) after each state is set up. With ``keep_states=False``
+    a state's N x N arrays are dropped (:meth:`StateSetup.released`) once the turn that starts
+    from it is done, so memory stays flat whatever the number of turns; results are the same.
     """
     x = np.array(x0, dtype=float)
     y = x.copy()
@@ -796,6 +817,9 @@ def run_smp(
         run.positions.append(x.copy())
         run.ideals.append(y.copy())
         run.setups.append(state_setup(x, y, sal, cap, opts))
+        if not keep_states:
+            run.setups[-2] = st.released()
+            del st, p, g, cand
         if on_state is not None:
             on_state(turn + 1, run)
         k_done = turn + 1

@@ -132,7 +132,7 @@ class SMP(ForecastModel):
     limits: ClassVar[ModelLimits] = ModelLimits(
         max_actors=640,
         why="each turn weighs every challenge against every third actor: time grows with actors cubed "
-        "and each state keeps actors-by-actors arrays",
+        "and each turn works on actors-by-actors arrays",
     )
 
     voting_rule: VotingRule = Field(
@@ -208,8 +208,20 @@ class SMP(ForecastModel):
             stop_ratio=self.stop_ratio,
         )
 
-    def run(self, scenario: Scenario, *, seed: SeedLike = None, on_round: OnRound | None = None) -> SMPRun:
-        """Run the model and return the kernel's full record (all states and turns, unit scale)."""
+    def run(
+        self,
+        scenario: Scenario,
+        *,
+        seed: SeedLike = None,
+        on_round: OnRound | None = None,
+        keep_states: bool = True,
+    ) -> SMPRun:
+        """Run the model and return the kernel's full record (all states and turns, unit scale).
+
+        With ``keep_states=False`` each past state drops its actors-by-actors arrays (distances,
+        perceived risk attitudes, utilities), so memory stays flat over the turns; positions,
+        turns and reported probabilities are kept and identical.
+        """
         self.check_limits(scenario)
         x, sal, cap = smp_inputs(scenario, self.salience_scale, self.zero_salience)
         n = len(cap)
@@ -230,7 +242,16 @@ class SMP(ForecastModel):
 
         try:
             with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-                return run_smp(x, sal, cap, self.options(), accommodation=acc, draw=draw, on_state=hook)
+                return run_smp(
+                    x,
+                    sal,
+                    cap,
+                    self.options(),
+                    accommodation=acc,
+                    draw=draw,
+                    on_state=hook,
+                    keep_states=keep_states,
+                )
         except ArithmeticError as exc:
             raise ModelError(
                 f"the SMP could not finish: {exc}",
@@ -242,7 +263,7 @@ class SMP(ForecastModel):
         self, scenario: Scenario, *, seed: SeedLike = None, on_round: OnRound | None = None
     ) -> Forecast:
         """Run the SMP on ``scenario`` and report every state (see the class docstring)."""
-        run = self.run(scenario, seed=seed, on_round=on_round)
+        run = self.run(scenario, seed=seed, on_round=on_round, keep_states=False)
         rounds = [_round(scenario, run, t) for t in range(run.n_states)]
         final = run.setups[-1]
         x = run.positions[-1]
