@@ -18,12 +18,20 @@ CHECKABLE = {
 }
 
 
-@pytest.mark.parametrize("q", load_embedded_questions("korea-retrospective").questions, ids=lambda q: q.id)
+RETROSPECTIVE = load_embedded_questions("korea-retrospective").questions
+# questions on talks are resolved from the timeline's talks rows (quoted in each question's
+# source), not from a monthly series: they are checked by hand, not here
+BY_SERIES = [q for q in RETROSPECTIVE if q.baseline.series in CHECKABLE]
+
+
+def test_most_shipped_outcomes_can_be_checked_against_a_monthly_series():
+    assert len(BY_SERIES) >= len(RETROSPECTIVE) // 2
+
+
+@pytest.mark.parametrize("q", BY_SERIES, ids=lambda q: q.id)
 def test_shipped_outcome_matches_the_event_series(q):
     from detente.scenarios import load_scenario
 
-    if q.baseline.series not in CHECKABLE:
-        pytest.skip("outcome read from the timeline's talks rows, not a monthly series")
     data = event_data()
     as_of = month_number(load_scenario(q.scenario).as_of)
     first, last = as_of + 1 - data.first, month_number(q.resolve_by.isoformat()) - data.first
