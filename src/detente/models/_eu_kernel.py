@@ -39,6 +39,7 @@ __all__ = [
     "KINDS",
     "NO_OFFER",
     "REFERENCE_EXACT",
+    "VOTER_BLOCK",
     "IssueRun",
     "Settings",
     "Step",
@@ -66,6 +67,10 @@ NO_OFFER = 3
 """Code of "no offer" (stalemate, or the actor would not move) in :attr:`Step.kind`."""
 
 _pow = np.frompyfunc(math.pow, 2, 1)
+
+VOTER_BLOCK = 65_536
+"""Votes (voters x positions x positions) :func:`probabilities` holds at once: small enough to stay
+in cache, large enough that few actors need a single block."""
 
 
 def power(base: np.ndarray, exponent: np.ndarray | float) -> np.ndarray:
@@ -185,21 +190,27 @@ def probabilities(
     """
     n = x.size
     dist = _distances(x, r, delta)
+    num = np.zeros((n, n))
     pair_den = np.zeros((n, n))
     den = 0.0
-    # every voter's votes at once: all[k, i, j] is k's vote for x_i over x_j. Sums over voters are
-    # still taken voter by voter in order (a cumulative sum adds left to right), so every result is
-    # the same to the last bit as adding one voter at a time.
-    all_votes = w[:, None, None] * (dist[:, None, :] - dist[:, :, None])
-    num = np.zeros((n, n)) if n == 0 else np.cumsum(np.maximum(all_votes, 0.0), axis=0)[-1]
-    if normalisation == "pair":
-        if n:
-            pair_den = np.cumsum(np.abs(all_votes), axis=0)[-1]
-    elif sequential:  # strictly left to right over (voter, position, position)
-        den = float(np.cumsum(np.concatenate(([0.0], np.abs(all_votes).ravel())))[-1])
-    else:  # numpy's pairwise sum of each voter's votes, then voter by voter: as deterministic
-        for k in range(n):
-            den = den + float(np.add.reduce(np.abs(all_votes[k]), axis=None))
+    # Voters in blocks of at most VOTER_BLOCK votes: block[k, i, j] is voter k's vote for x_i over
+    # x_j. Sums over voters still run voter by voter in order (the running total is added to a
+    # block's first voter, then the block is reduced over its voter axis, which numpy does
+    # sequentially), so every result is the same to the last bit as adding one voter at a time;
+    # memory is O(n^2) whatever the number of actors.
+    step = max(1, VOTER_BLOCK // max(1, n * n))
+    for start in range(0, n, step):
+        d = dist[start : start + step]
+        votes = w[start : start + step, None, None] * (d[:, None, :] - d[:, :, None])
+        size = np.abs(votes)
+        num = _add_voters(num if start else None, np.maximum(votes, 0.0, out=votes))
+        if normalisation == "pair":
+            pair_den = _add_voters(pair_den if start else None, size)
+        elif sequential:  # strictly left to right over (voter, position, position)
+            den = float(np.cumsum(np.concatenate(([den], size.ravel())))[-1])
+        else:  # numpy's pairwise sum of each voter's votes, then voter by voter: as deterministic
+            for k in range(size.shape[0]):
+                den = den + float(np.add.reduce(size[k], axis=None))
     same = x[:, None] == x[None, :]
     if normalisation == "pair":
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -207,6 +218,19 @@ def probabilities(
     else:
         p = num / den if den > 0 else np.zeros((n, n))
     return np.where(same, 0.0, p)
+
+
+def _add_voters(total: np.ndarray | None, block: np.ndarray) -> np.ndarray:
+    """``total + block[0] + block[1] + ...`` element-wise, voter by voter in order (``block`` is reused).
+
+    With ``total`` None the sum starts from ``block[0]`` itself, as a cumulative sum over all voters
+    does.
+    """
+    if total is not None:
+        block[0] += total
+    if block[0].size >= 2:  # reducing the first axis of a C-ordered array is sequential in numpy
+        return np.add.reduce(block, axis=0)
+    return np.cumsum(block, axis=0)[-1]
 
 
 # --- expected utilities (sections 4 and 6) -------------------------------------------------------
