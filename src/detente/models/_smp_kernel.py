@@ -63,6 +63,37 @@ whichever thread runs it, so results do not depend on the number of threads."""
 THREAD_MIN_WORK = 1_000_000
 """Below this many (initiator, target, third party) triples, the calculus runs in one thread."""
 
+NUMBA_MIN_ACTORS = 48
+"""From this many actors on, the challenge calculus runs compiled (numba) when numba is installed and
+:data:`USE_NUMBA` is true; below, importing and compiling would cost more than the loop saves."""
+
+USE_NUMBA = os.environ.get("DETENTE_NUMBA", "1") != "0"
+"""Use the compiled challenge calculus when numba is installed (environment: ``DETENTE_NUMBA=0`` turns
+it off). Results are the same to the last bit either way (tested)."""
+
+
+def _compiled_calculus(opts: SMPOptions, n: int) -> Callable[..., None] | None:
+    """The compiled challenge calculus for these options, or None (numpy) if it does not apply."""
+    if not USE_NUMBA or n < NUMBA_MIN_ACTORS or opts.voting_rule != "Prop" or opts.third_party_swing:
+        return None
+    try:
+        from detente.models._smp_numba import challenge_rows
+    except ImportError:  # numba not installed: the numpy kernel
+        return None
+    return challenge_rows
+
+
+def _compiled_coalitions(rule: str, m: int) -> Callable[..., None] | None:
+    """The compiled coalition strengths of one Prop election among ``m`` options, or None (numpy)."""
+    if not USE_NUMBA or m < NUMBA_MIN_ACTORS or rule != "Prop":
+        return None
+    try:
+        from detente.models._smp_numba import coalition_matrix
+    except ImportError:  # numba not installed: the numpy kernel
+        return None
+    return coalition_matrix
+
+
 MIN_COALITION_PCE = 1e-8
 MIN_COALITION_CHALLENGE = 1e-10
 BINARY_THRESHOLD = 1e-8
@@ -162,6 +193,11 @@ def coalitions(w: np.ndarray, u: np.ndarray, rule: str) -> np.ndarray:
     """
     u = np.asarray(u, dtype=float)
     lead, (k_voters, m) = u.shape[:-2], u.shape[-2:]
+    compiled = _compiled_coalitions(rule, m) if not lead and k_voters else None
+    if compiled is not None:
+        out = np.empty((m, m))
+        compiled(np.ascontiguousarray(w, dtype=float), np.ascontiguousarray(u.T), MIN_COALITION_PCE, out)
+        return out
     uk = np.ascontiguousarray(np.moveaxis(u, -2, 0))  # (K, ..., M), C order: sums run in voter order
     acc = np.full((*lead, m, m), MIN_COALITION_PCE)
     per_voter = max(1, m * m * int(np.prod(lead, dtype=np.int64)))
@@ -360,6 +396,9 @@ def state_setup(
 
 # --- the challenge calculus --------------------------------------------------------------------------
 
+_COMMITS = {"SemiCommit": 0, "FullCommit": 1, "NoCommit": 2}
+"""Third-party commitment rules by the code the compiled calculus takes."""
+
 
 def _contest(
     uii: np.ndarray,
@@ -470,6 +509,13 @@ def challenge_decisions(
     uobj = st.uobj
     p_out = np.full((n, n), 0.5)
     g_out = np.zeros((n, n))
+    compiled = _compiled_calculus(opts, n) if opts.third_party_commit in _COMMITS else None
+    if compiled is not None:
+        compiled(
+            uobj, uni_t, unn_t, dmin, np.ascontiguousarray(rho_t), one_minus, w, total_sal,
+            MIN_COALITION_CHALLENGE, _COMMITS[opts.third_party_commit], p_out, g_out,
+        )  # fmt: skip
+        return p_out, g_out
     step = max(1, CACHE_BLOCK // max(1, n * n))
     ar = np.arange(n)
 

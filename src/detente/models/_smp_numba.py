@@ -1,0 +1,126 @@
+"""The SMP's challenge calculus fused into one compiled loop (numba), bit for bit the numpy kernel's.
+
+Optional: imported only when numba is installed (``pip install detente[fast]``) and a state has
+enough actors for compiling to pay (see :data:`detente.models._smp_kernel.NUMBA_MIN_ACTORS`).
+:func:`challenge_rows` computes exactly what :func:`detente.models._smp_kernel._contest` and
+``_gain`` compute for :func:`~detente.models._smp_kernel.challenge_decisions`, for the ``Prop`` voting
+rule without ``third_party_swing``: every element with the same operations in the same order, sums
+over third parties in index order, no fused multiply-add and no reassociation (numba's default,
+``fastmath=False``). Only the loop is fused: nothing of size N^3 is stored, and each (initiator,
+target) pair is finished while its numbers are in registers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = ["challenge_rows"]
+
+
+@njit(inline="always")
+def _pos(v: float) -> float:
+    """``np.maximum(v, 0.0)``: v when v >= 0 or NaN, else 0."""
+    return 0.0 if v < 0.0 else v
+
+
+@njit(parallel=True, cache=True)
+def challenge_rows(
+    uobj: np.ndarray,
+    uni_t: np.ndarray,
+    unn_t: np.ndarray,
+    dmin: np.ndarray,
+    rho_t: np.ndarray,
+    one_minus: np.ndarray,
+    w: np.ndarray,
+    total_sal: np.ndarray,
+    min_challenge: float,
+    commit: int,  # 0 SemiCommit, 1 FullCommit, 2 NoCommit
+    p_out: np.ndarray,
+    g_out: np.ndarray,
+) -> None:
+    """Fill ``p_out[i, j]`` (P(i beats j) as i estimates it) and ``g_out[i, j]`` (i's expected gain).
+
+    Arguments are those :func:`~detente.models._smp_kernel.challenge_decisions` prepares:
+    ``uni_t[n, i] = u(d_ni, rho_in)``, ``unn_t[n, i] = u(d_nn, rho_in)``, ``dmin = min(d, 1)``,
+    ``rho_t = rho.T``, ``one_minus = 1 - d``, ``w`` the voting weights. Rows are independent, so
+    they run in parallel; each element is computed by one thread in a fixed order.
+    """
+    n = uobj.shape[0]
+    for i in prange(n):
+        uii = uobj[i, i]
+        wi = w[i]
+        for j in range(n):
+            if j == i:
+                p_out[i, j] = 0.5
+                g_out[i, j] = 0.0
+                continue
+            uij = uobj[i, j]
+            uji = uni_t[j, i]
+            ujj = unn_t[j, i]
+            vi = (uii - uij) * wi
+            vj = (uji - ujj) * w[j]
+            a0 = min_challenge + _pos(vi) + _pos(vj)
+            b0 = min_challenge + _pos(-vi) + _pos(-vj)
+            big_a = a0
+            big_b = b0
+            for k in range(n):
+                if k == i or k == j:  # noqa: SIM109 - plain comparisons compile to two tests
+                    continue  # t = 0 exactly: adds +0.0 to positive sums, which changes nothing
+                wn = w[k]
+                uni = uni_t[k, i]
+                unn = unn_t[k, i]
+                unj = dmin[k, j] * rho_t[k, i]
+                unj += 1.0
+                unj *= one_minus[k, j]
+                vp = (uni - unj) * wn
+                plus = _pos(vp)
+                minus = plus - vp
+                num = plus + a0
+                pi = num / ((num + b0) + minus)
+                if commit == 0:
+                    ik_j = 2.0 * uni + unn
+                    i_jk = 3.0 * uni
+                    j_ik = 3.0 * unj
+                    jk_i = 2.0 * unj + unn
+                elif commit == 1:
+                    ik_j = 3.0 * uni
+                    i_jk = ik_j
+                    j_ik = 3.0 * unj
+                    jk_i = j_ik
+                else:
+                    ik_j = 2.0 * uni + unn
+                    i_jk = ik_j
+                    j_ik = 2.0 * unj + unn
+                    jk_i = j_ik
+                join_i = pi * ik_j + (1.0 - pi) * j_ik
+                join_j = pi * i_jk + (1.0 - pi) * jk_i
+                t = (join_i - join_j) * wn
+                tp = _pos(t)
+                big_a = big_a + tp
+                big_b = big_b + (tp - t)
+            p = big_a / (big_a + big_b)
+            sj = total_sal[j]
+            eu_sq = uii + uij
+            eu_vict = 2.0 * uii
+            eu_cntst = p * 2.0 * uii + (1.0 - p) * 2.0 * uij
+            g_out[i, j] = ((1.0 - sj) * eu_vict + sj * eu_cntst) - eu_sq
+            p_out[i, j] = p
+
+
+@njit(parallel=True, cache=True)
+def coalition_matrix(w: np.ndarray, ut: np.ndarray, floor: float, out: np.ndarray) -> None:
+    """Coalition strengths of one Prop election: ``out[a, b] = floor + sum_k max(w_k (u_ka - u_kb), 0)``.
+
+    ``ut[a, k]`` is voter k's utility of option a (the transpose of the numpy kernel's ``u``, so the
+    sum over voters reads memory in order); voters are added in index order starting from
+    ``floor``, as :func:`detente.models._smp_kernel.coalitions` does. The diagonal is ``floor``.
+    """
+    m, k_voters = ut.shape
+    for a in prange(m):
+        for b in range(m):
+            acc = floor
+            if a != b:
+                for k in range(k_voters):
+                    acc = acc + _pos((ut[a, k] - ut[b, k]) * w[k])
+            out[a, b] = acc
