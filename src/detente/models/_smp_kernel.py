@@ -196,7 +196,7 @@ def coalitions(w: np.ndarray, u: np.ndarray, rule: str) -> np.ndarray:
     compiled = _compiled_coalitions(rule, m) if not lead and k_voters else None
     if compiled is not None:
         out = np.empty((m, m))
-        compiled(np.ascontiguousarray(w, dtype=float), np.ascontiguousarray(u.T), MIN_COALITION_PCE, out)
+        compiled(np.ascontiguousarray(w, dtype=float), np.ascontiguousarray(u), MIN_COALITION_PCE, out)
         return out
     uk = np.ascontiguousarray(np.moveaxis(u, -2, 0))  # (K, ..., M), C order: sums run in voter order
     acc = np.full((*lead, m, m), MIN_COALITION_PCE)

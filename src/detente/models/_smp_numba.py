@@ -50,56 +50,67 @@ def challenge_rows(
     for i in prange(n):
         uii = uobj[i, i]
         wi = w[i]
+        a0 = np.empty(n)
+        b0 = np.empty(n)
+        big_a = np.empty(n)
+        big_b = np.empty(n)
+        for j in range(n):
+            uij = uobj[i, j]
+            vi = (uii - uij) * wi
+            vj = (uni_t[j, i] - unn_t[j, i]) * w[j]
+            a0[j] = min_challenge + _pos(vi) + _pos(vj)
+            b0[j] = min_challenge + _pos(-vi) + _pos(-vj)
+            big_a[j] = a0[j]
+            big_b[j] = b0[j]
+        # third parties k in index order; for each, all targets j at once (independent: vectorised)
+        for k in range(n):
+            if k == i:
+                continue  # t = 0 exactly: adding +0.0 to the positive sums changes nothing
+            wn = w[k]
+            uni = uni_t[k, i]
+            unn = unn_t[k, i]
+            r = rho_t[k, i]
+            if commit == 0:
+                ik_j = 2.0 * uni + unn
+                i_jk = 3.0 * uni
+            elif commit == 1:
+                ik_j = 3.0 * uni
+                i_jk = ik_j
+            else:
+                ik_j = 2.0 * uni + unn
+                i_jk = ik_j
+            for j in range(n):
+                unj = dmin[k, j] * r
+                unj += 1.0
+                unj *= one_minus[k, j]
+                vp = (uni - unj) * wn
+                plus = _pos(vp)
+                minus = plus - vp
+                num = plus + a0[j]
+                pi = num / ((num + b0[j]) + minus)
+                if commit == 0:
+                    j_ik = 3.0 * unj
+                    jk_i = 2.0 * unj + unn
+                elif commit == 1:
+                    j_ik = 3.0 * unj
+                    jk_i = j_ik
+                else:
+                    j_ik = 2.0 * unj + unn
+                    jk_i = j_ik
+                join_i = pi * ik_j + (1.0 - pi) * j_ik
+                join_j = pi * i_jk + (1.0 - pi) * jk_i
+                t = (join_i - join_j) * wn
+                t = 0.0 if j == k else t  # the target itself is no third party
+                tp = _pos(t)
+                big_a[j] = big_a[j] + tp
+                big_b[j] = big_b[j] + (tp - t)
         for j in range(n):
             if j == i:
                 p_out[i, j] = 0.5
                 g_out[i, j] = 0.0
                 continue
             uij = uobj[i, j]
-            uji = uni_t[j, i]
-            ujj = unn_t[j, i]
-            vi = (uii - uij) * wi
-            vj = (uji - ujj) * w[j]
-            a0 = min_challenge + _pos(vi) + _pos(vj)
-            b0 = min_challenge + _pos(-vi) + _pos(-vj)
-            big_a = a0
-            big_b = b0
-            for k in range(n):
-                if k == i or k == j:  # noqa: SIM109 - plain comparisons compile to two tests
-                    continue  # t = 0 exactly: adds +0.0 to positive sums, which changes nothing
-                wn = w[k]
-                uni = uni_t[k, i]
-                unn = unn_t[k, i]
-                unj = dmin[k, j] * rho_t[k, i]
-                unj += 1.0
-                unj *= one_minus[k, j]
-                vp = (uni - unj) * wn
-                plus = _pos(vp)
-                minus = plus - vp
-                num = plus + a0
-                pi = num / ((num + b0) + minus)
-                if commit == 0:
-                    ik_j = 2.0 * uni + unn
-                    i_jk = 3.0 * uni
-                    j_ik = 3.0 * unj
-                    jk_i = 2.0 * unj + unn
-                elif commit == 1:
-                    ik_j = 3.0 * uni
-                    i_jk = ik_j
-                    j_ik = 3.0 * unj
-                    jk_i = j_ik
-                else:
-                    ik_j = 2.0 * uni + unn
-                    i_jk = ik_j
-                    j_ik = 2.0 * unj + unn
-                    jk_i = j_ik
-                join_i = pi * ik_j + (1.0 - pi) * j_ik
-                join_j = pi * i_jk + (1.0 - pi) * jk_i
-                t = (join_i - join_j) * wn
-                tp = _pos(t)
-                big_a = big_a + tp
-                big_b = big_b + (tp - t)
-            p = big_a / (big_a + big_b)
+            p = big_a[j] / (big_a[j] + big_b[j])
             sj = total_sal[j]
             eu_sq = uii + uij
             eu_vict = 2.0 * uii
@@ -109,18 +120,20 @@ def challenge_rows(
 
 
 @njit(parallel=True, cache=True)
-def coalition_matrix(w: np.ndarray, ut: np.ndarray, floor: float, out: np.ndarray) -> None:
+def coalition_matrix(w: np.ndarray, u: np.ndarray, floor: float, out: np.ndarray) -> None:
     """Coalition strengths of one Prop election: ``out[a, b] = floor + sum_k max(w_k (u_ka - u_kb), 0)``.
 
-    ``ut[a, k]`` is voter k's utility of option a (the transpose of the numpy kernel's ``u``, so the
-    sum over voters reads memory in order); voters are added in index order starting from
-    ``floor``, as :func:`detente.models._smp_kernel.coalitions` does. The diagonal is ``floor``.
+    ``u[k, a]`` is voter k's utility of option a; voters are added in index order starting from
+    ``floor``, as :func:`detente.models._smp_kernel.coalitions` does (for each voter, all options b
+    at once). The diagonal is ``floor``.
     """
-    m, k_voters = ut.shape
+    k_voters, m = u.shape
     for a in prange(m):
-        for b in range(m):
-            acc = floor
-            if a != b:
-                for k in range(k_voters):
-                    acc = acc + _pos((ut[a, k] - ut[b, k]) * w[k])
-            out[a, b] = acc
+        acc = np.full(m, floor)
+        for k in range(k_voters):
+            uka = u[k, a]
+            wk = w[k]
+            for b in range(m):
+                acc[b] = acc[b] + _pos((uka - u[k, b]) * wk)
+        acc[a] = floor
+        out[a, :] = acc
