@@ -83,6 +83,17 @@ def _compiled_calculus(opts: SMPOptions, n: int) -> Callable[..., None] | None:
     return challenge_rows
 
 
+def _compiled_bargain_values(n: int) -> Callable[..., None] | None:
+    """The compiled bargain values for ``n`` actors, or None (numpy)."""
+    if not USE_NUMBA or n < NUMBA_MIN_ACTORS:
+        return None
+    try:
+        from detente.models._smp_numba import bargain_values
+    except ImportError:  # numba not installed: the numpy kernel
+        return None
+    return bargain_values
+
+
 def _compiled_coalitions(rule: str, m: int) -> Callable[..., None] | None:
     """The compiled coalition strengths of one Prop election among ``m`` options, or None (numpy)."""
     if not USE_NUMBA or m < NUMBA_MIN_ACTORS or rule != "Prop":
@@ -684,6 +695,10 @@ def _bargain_values(
     out = np.empty((n, n_b))
     ui_new = utility(distances(y, sal, bi), st.risk[:, None])  # (a, m)
     uj_new = utility(distances(y, sal, bj), st.risk[:, None])
+    compiled = _compiled_bargain_values(n)
+    if compiled is not None and n_b:
+        compiled(st.uobj, ui_new, uj_new, np.asarray(init, np.int64), np.asarray(rcvr, np.int64), out)
+        return out
     step = max(1, BLOCK // max(1, n * n))
     base = st.uobj.T  # [n, a]
     for start in range(0, n_b, step):

@@ -137,3 +137,33 @@ def coalition_matrix(w: np.ndarray, u: np.ndarray, floor: float, out: np.ndarray
                 acc[b] = acc[b] + _pos((uka - u[k, b]) * wk)
         acc[a] = floor
         out[a, :] = acc
+
+
+@njit(parallel=True, cache=True)
+def bargain_values(
+    uobj: np.ndarray,
+    ui_new: np.ndarray,
+    uj_new: np.ndarray,
+    init: np.ndarray,
+    rcvr: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """``out[a, m]``: the mean over positions n of actor a's utility in the state bargain m produces.
+
+    Position n keeps ``uobj[a, n]`` unless it is bargain m's initiator (``ui_new[a, m]``) or receiver
+    (``uj_new[a, m]``); the sum over n runs in index order from n = 0, then is multiplied by 1 / N,
+    as :func:`detente.models._smp_kernel._bargain_values` computes it.
+    """
+    n, n_b = ui_new.shape
+    inv = 1.0 / n
+    for a in prange(n):
+        acc = np.empty(n_b)
+        for m in range(n_b):
+            acc[m] = uj_new[a, m] if rcvr[m] == 0 else (ui_new[a, m] if init[m] == 0 else uobj[a, 0])
+        for k in range(1, n):
+            base = uobj[a, k]
+            for m in range(n_b):
+                v = uj_new[a, m] if rcvr[m] == k else (ui_new[a, m] if init[m] == k else base)
+                acc[m] = acc[m] + v
+        for m in range(n_b):
+            out[a, m] = inv * acc[m]
