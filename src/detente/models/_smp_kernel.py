@@ -63,9 +63,10 @@ whichever thread runs it, so results do not depend on the number of threads."""
 THREAD_MIN_WORK = 1_000_000
 """Below this many (initiator, target, third party) triples, the calculus runs in one thread."""
 
-NUMBA_MIN_ACTORS = 48
-"""From this many actors on, the challenge calculus runs compiled (numba) when numba is installed and
-:data:`USE_NUMBA` is true; below, importing and compiling would cost more than the loop saves."""
+NUMBA_MIN_ACTORS = 150
+"""From this many actors on, the challenge calculus, the elections and the bargain values run compiled
+(numba) when numba is installed and :data:`USE_NUMBA` is true. Below, importing numba (about 0.35 s
+of CPU and 125 MB) costs more than the compiled loops save in one run."""
 
 USE_NUMBA = os.environ.get("DETENTE_NUMBA", "1") != "0"
 """Use the compiled challenge calculus when numba is installed (environment: ``DETENTE_NUMBA=0`` turns
