@@ -48,7 +48,9 @@ def test_version_and_help_import_no_heavy_package(args: list[str]) -> None:
     assert not heavy, f"detente {' '.join(args)} imported {sorted(heavy)}"
 
 
-@pytest.mark.parametrize("args", [["forecast", "--help"], ["roadmap", "check", "--help"], ["sweep", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["forecast", "--help"], ["roadmap", "check", "--help"], ["sweep", "--help"]]
+)
 def test_command_help_imports_no_scenario_or_model_stack(args: list[str]) -> None:
     """A command's help needs its signature only (typer itself may import pydantic to coerce paths)."""
     code, modules, stdout = _imported(*args)
