@@ -342,6 +342,22 @@ def test_deu_reader_refuses_non_regular_files(tmp_path):
         read_deu(fifo)
 
 
+def _processes_mentioning(text: str) -> list[int]:
+    """Ids of live processes whose command line contains ``text`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (entry / "stat").read_text().split(") ", 1)[1][:1]
+        except OSError:
+            continue
+        if text in cmdline and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
 @pytest.mark.slow
 def test_a_killed_run_never_leaves_a_partial_set_and_the_next_run_cleans_up(tmp_path):
     import shutil
@@ -366,6 +382,11 @@ def test_a_killed_run_never_leaves_a_partial_set_and_the_next_run_cleans_up(tmp_
         time.sleep(whole * (k + 1) / 9)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        # no process of the killed run (e.g. the forked worker computing the road map) lives on
+        deadline = time.monotonic() + 5
+        while _processes_mentioning(str(out)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _processes_mentioning(str(out))
         written = {p.name for p in out.glob("*")} if out.exists() else set()
         assert written & {"report.html", "r.json"} in (set(), {"report.html", "r.json"}), written
         if not written & {"report.html"}:  # nothing placed: a re-run succeeds and leaves no temporary file

@@ -19,6 +19,24 @@ __all__ = ["Background"]
 T = TypeVar("T")
 
 
+def _exit_with_parent(parent: int) -> None:
+    """In the worker: end as soon as the parent process is gone (killed, even with SIGKILL).
+
+    A forked worker holds its own copy of the pipe it reads work from, so it would otherwise wait for
+    work forever after its parent died.
+    """
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(1)
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, name="detente-parent-watch", daemon=True).start()
+
+
 class Background(Generic[T]):
     """``func(*args, **kwargs)`` started in a forked worker process; :meth:`result` waits for it.
 
@@ -37,7 +55,12 @@ class Background(Generic[T]):
         if (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
             return
         try:
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"))
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=mp.get_context("fork"),
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
+            )
             self._future = self._pool.submit(func, *args, **kwargs)
         except (OSError, RuntimeError):
             self._pool, self._future = None, None
