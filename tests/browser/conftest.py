@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,9 +34,10 @@ def _missing() -> str:
     return ""
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    """A headless Chromium, or a skip (a failure when DETENTE_REQUIRE_BROWSER is set)."""
+@contextmanager
+def headless_chromium() -> Iterator[object]:
+    """A headless Debian Chromium through Playwright, or a skip (a failure when DETENTE_REQUIRE_BROWSER
+    is set, as in CI). Shared by the report's and the workbench's browser tests."""
     why = _missing()
     if why:
         if os.environ.get("DETENTE_REQUIRE_BROWSER"):
@@ -45,8 +47,17 @@ def browser() -> Iterator[object]:
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """A headless Chromium for the whole session (see :func:`headless_chromium`)."""
+    with headless_chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ then they fail.
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, _missing
+from tests.browser.conftest import headless_chromium
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's notice that it prefers httpx2 over httpx
@@ -79,18 +78,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    """A headless Chromium, or a skip (a failure when DETENTE_REQUIRE_BROWSER is set)."""
-    why = _missing()
-    if why:
-        if os.environ.get("DETENTE_REQUIRE_BROWSER"):
-            pytest.fail(f"browser tests required but {why}")
-        pytest.skip(why)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+    """A headless Chromium for this module (see ``tests.browser.conftest.headless_chromium``)."""
+    with headless_chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="session")
