@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console, ConsoleDimensions
+from typer.core import TyperGroup
 
 from detente._defaults import DEFAULT_SCENARIO
 from detente._files import Outputs
@@ -31,6 +32,7 @@ __all__ = [
     "OutOpt",
     "ScenarioArg",
     "SeedOpt",
+    "SubcommandFirst",
     "command_line",
     "commit",
     "console",
@@ -46,6 +48,40 @@ __all__ = [
     "progress",
     "terminal_width",
 ]
+
+
+class SubcommandFirst(TyperGroup):
+    """A group whose callback takes an optional positional argument and that also has subcommands.
+
+    Click would read ``detente roadmap check`` as SCENARIO='check'; when the first word names a
+    subcommand, the group's own parameters keep their defaults and the word goes to the subcommand.
+    Options may follow the argument (``detente roadmap korea --runs 100``). A first word that is no
+    subcommand, no :meth:`names_target` and close to a subcommand's name is refused with a suggestion.
+    Subclasses say what the argument is (:attr:`target`, :meth:`names_target`).
+    """
+
+    allow_interspersed_args = True
+    target = "a file"
+    """What the positional argument is, for the message about a mistyped subcommand."""
+
+    def names_target(self, word: str) -> bool:
+        """Whether ``word`` names the positional argument's kind of thing (here: an existing path)."""
+        return Path(word).exists()
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
+        """Send a leading subcommand name to the subcommand rather than to the argument."""
+        if args and args[0] in self.commands:
+            super().parse_args(ctx, [])
+            ctx._protected_args, ctx.args = args[:1], args[1:]
+            return ctx.args
+        if args and not args[0].startswith("-") and not self.names_target(args[0]):
+            from difflib import get_close_matches
+
+            match = get_close_matches(args[0], list(self.commands), n=1, cutoff=0.7)
+            if match:
+                ctx.fail(f"{args[0]!r} is neither a subcommand nor {self.target}. Did you mean {match[0]!r}?")
+        return super().parse_args(ctx, args)
+
 
 DEFAULT_WIDTH = 100
 """Width of printed output when it goes to a file or a pipe and ``COLUMNS`` is not set."""

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from detente.commands._common import (
     ForceOpt,
     JsonOpt,
     ScenarioArg,
     SeedOpt,
+    SubcommandFirst,
     commit,
     console,
     err_console,
@@ -32,42 +32,20 @@ from detente.errors import ScenarioError
 __all__ = ["app", "duel", "resolve_process"]
 
 
-class _SubcommandFirst(TyperGroup):
-    """A group whose callback takes an optional SCENARIO argument and that also has subcommands.
+class _ScenarioOrSubcommand(SubcommandFirst):
+    """``detente roadmap [SCENARIO]`` simulates; ``roadmap check|replay|calibrate`` are subcommands."""
 
-    Click would read ``detente roadmap check`` as SCENARIO='check'; when the first word names a
-    subcommand, the group's own parameters keep their defaults and the word goes to the subcommand.
-    Options may follow SCENARIO (``detente roadmap korea --runs 100``).
-    """
+    target = "a scenario"
 
-    allow_interspersed_args = True
+    def names_target(self, word: str) -> bool:
+        """An embedded scenario's name or an existing file."""
+        from detente.scenarios import list_scenarios
 
-    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
-        """Send a leading subcommand name to the subcommand rather than to SCENARIO."""
-        if args and args[0] in self.commands:
-            super().parse_args(ctx, [])
-            ctx._protected_args, ctx.args = args[:1], args[1:]
-            return ctx.args
-        if args and not args[0].startswith("-") and _mistyped(args[0], list(self.commands)):
-            guess = _mistyped(args[0], list(self.commands))
-            ctx.fail(f"{args[0]!r} is neither a subcommand nor a scenario. Did you mean {guess!r}?")
-        return super().parse_args(ctx, args)
-
-
-def _mistyped(word: str, commands: list[str]) -> str | None:
-    """The subcommand ``word`` looks like a typo of, unless it names a scenario or a file."""
-    from difflib import get_close_matches
-
-    from detente.scenarios import list_scenarios
-
-    if word in list_scenarios() or Path(word).exists():
-        return None
-    match = get_close_matches(word, commands, n=1, cutoff=0.7)
-    return match[0] if match else None
+        return word in list_scenarios() or Path(word).exists()
 
 
 app = typer.Typer(
-    cls=_SubcommandFirst,
+    cls=_ScenarioOrSubcommand,
     invoke_without_command=True,
     help="Simulate a sequenced peace process (road map) under several policies; `check` tests it.",
 )

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from detente.commands._common import (
     ForceOpt,
     JsonOpt,
+    SubcommandFirst,
     commit,
     console,
     err_console,
@@ -36,30 +36,16 @@ DEFAULT_STORE = "detente-experiments.db"
 """The results store when ``--store`` is not given: an SQLite file in the current folder."""
 
 
-class _SpecOrSubcommand(TyperGroup):
+class _SpecOrSubcommand(SubcommandFirst):
     """``detente sweep SPEC`` runs a sweep; ``detente sweep status|results|export`` are subcommands."""
 
-    allow_interspersed_args = True
+    target = "an experiment"
 
-    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
-        """Send a leading subcommand name to the subcommand rather than to SPEC."""
-        if args and args[0] in self.commands:
-            super().parse_args(ctx, [])
-            ctx._protected_args, ctx.args = args[:1], args[1:]
-            return ctx.args
-        if args and not args[0].startswith("-"):
-            from difflib import get_close_matches
+    def names_target(self, word: str) -> bool:
+        """An embedded experiment's name or an existing file."""
+        from detente.experiments.spec import list_experiments
 
-            from detente.experiments.spec import list_experiments
-
-            word = args[0]
-            if word not in list_experiments() and not Path(word).exists():
-                match = get_close_matches(word, list(self.commands), n=1, cutoff=0.7)
-                if match:
-                    ctx.fail(
-                        f"{word!r} is neither a subcommand nor an experiment. Did you mean {match[0]!r}?"
-                    )
-        return super().parse_args(ctx, args)
+        return word in list_experiments() or Path(word).exists()
 
 
 app = typer.Typer(

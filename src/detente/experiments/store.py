@@ -51,9 +51,8 @@ __all__ = [
     "Started",
     "Status",
     "Store",
-    "database_url",
+    "database_target",
     "git_commit",
-    "mask_url",
     "open_store",
 ]
 
@@ -288,7 +287,7 @@ def _url(target: str | Path) -> URL:
         path = Path(text).expanduser()
         if path.is_dir():
             raise InputError(
-                "is a directory, not a results store", source=text, fix="name a file, e.g. results.db"
+                "is a directory, not a database file", source=text, fix="name a file, e.g. results.db"
             )
         if not path.parent.exists():
             raise InputError(
@@ -318,15 +317,18 @@ def _mask(text: str) -> str:
     return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}"
 
 
-database_url = _url
-"""Public name of the URL helper: a file path (SQLite) or a SQLAlchemy URL -> :class:`sqlalchemy.engine.URL`.
+def database_target(target: str | Path) -> tuple[URL, str]:
+    """The database a store path or URL names, and how messages show it.
 
-Raises :class:`~detente.errors.InputError` (password masked) for a folder, a missing parent folder or
-an unparsable URL. Other stores (the web workbench) share it.
-"""
-
-mask_url = _mask
-"""Public name of :func:`_mask`: hide the password of a URL for messages."""
+    A plain path is an SQLite file (its folder must exist); anything with ``://`` is a SQLAlchemy
+    URL. Returns the :class:`sqlalchemy.engine.URL` and the text to show: the path as given, or the
+    URL with its password masked. Raises :class:`~detente.errors.InputError` (password masked) for a
+    folder, a missing parent folder or an unparsable URL. Every store (results, ledger, workbench)
+    opens its database through it.
+    """
+    url = _url(target)
+    text = str(target)
+    return url, (text if "://" not in text else url.render_as_string(hide_password=True))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -355,9 +357,7 @@ def open_store(target: str | Path) -> Store:
         message shows the URL with its password masked), or the file or database is not a detente
         store (or one written by a newer layout).
     """
-    url = _url(target)
-    plain_path = "://" not in str(target)
-    shown = str(target) if plain_path else url.render_as_string(hide_password=True)
+    url, shown = database_target(target)
     connect_args: dict[str, Any] = {}
     if url.get_backend_name() == "sqlite":
         connect_args["timeout"] = 30

@@ -37,26 +37,10 @@ TABLE = "detente_ledger"
 
 def _url(url_or_path: str | Path) -> tuple[str, str]:
     """(SQLAlchemy URL, the same with any password masked) for a URL or a plain file path."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+    from detente.experiments.store import database_target
 
-    text = str(url_or_path)
-    if "://" not in text:
-        path = Path(text).expanduser()
-        if path.is_dir():
-            raise InputError(
-                "the ledger store is a directory", source=text, fix="give a file name, e.g. detente-ledger.db"
-            )
-        return f"sqlite:///{path.resolve()}", str(path)
-    try:
-        url = make_url(text)
-    except ArgumentError:
-        raise InputError(
-            "is not a database URL",
-            source=text.split("@")[-1],
-            fix="give a file path or a URL such as postgresql+psycopg://user@host/db",
-        ) from None
-    return text, url.render_as_string(hide_password=True)
+    url, shown = database_target(url_or_path)
+    return url.render_as_string(hide_password=False), shown
 
 
 @dataclass(frozen=True)

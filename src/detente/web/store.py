@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from detente.errors import InputError
-from detente.experiments.store import database_url
+from detente.experiments.store import database_target
 
 __all__ = ["DEFAULT_STORE_NAME", "WorkbenchStore", "open_workbench_store"]
 
@@ -262,8 +262,7 @@ def open_workbench_store(target: str | Path) -> WorkbenchStore:
     InputError
         The path or URL is unusable, or the database cannot be opened (one line, password masked).
     """
-    url = database_url(target)
-    shown = str(target) if "://" not in str(target) else url.render_as_string(hide_password=True)
+    url, shown = database_target(target)
     try:
         engine = sa.create_engine(url)
         if url.get_backend_name() == "sqlite":
