@@ -154,7 +154,11 @@ def test_discover_finds_boxes_or_says_why_not(swept, tmp_path):
     assert r.exit_code == 0, r.output
     data = json.loads(out.read_text())
     assert data["threshold"] == 0.5
+    flat = " ".join(r.output.split())
+    if not data["prim"]:  # nothing to separate: the command must say so
+        assert "No outcome separates cases from non-cases" in flat
     for res in data["prim"]:
+        assert res["case"].split(" (")[0] in flat  # each search is printed
         assert res["case"].startswith("step ")
         for box in res["boxes"]:
             assert 0.0 < box["coverage"] <= 1.0 and 0.0 < box["density"] <= 1.0
