@@ -484,7 +484,7 @@ def sensitivity(
             pairs.append((parts[0], parts[1]))
     paths = [json_out] + ([out / "report.html"] if out is not None else [])
     with outputs(paths, force=force) as files:
-        b = _backend(backend, workers, None if scheduler is None else scheduler, None)
+        b = _backend(backend, workers, scheduler, None)
         exp, design, record, arrays = _analysed(spec, store, seed, b)
         pairs = [(_lever_id(design, a), _lever_id(design, c)) for a, c in pairs] if pairs else None
         levers = [_lever_id(design, lv) for lv in lever] if lever else None
@@ -533,7 +533,7 @@ def sensitivity(
                 an.dependences,
                 (),
                 an.inputs,
-                description=_description(exp, an, record),
+                description=_description(exp, design, record),
             )
             _report(out, f"Sensitivity: {an.name}", [section], files, f"detente sensitivity {spec}")
         commit(files)
@@ -573,15 +573,18 @@ def _print_dependence(dep: Any, infos: dict[str, Any]) -> None:
     print_rows(rows, title=f"What decides {dep.lever_a} against {dep.lever_b}")
 
 
-def _description(exp: Any, an: Any, record: Any) -> str:
+def _description(exp: Any, design: Any, record: Any) -> str:
+    """What the analysed numbers are: the outcomes, the design that drew the inputs, the scenario."""
+    runs = int(exp.spec.runs_per_sample or 0)
     cond = (
-        f"Outcomes are shares of {an.runs_per_sample} simulated runs of the road map per sample"
-        if an.runs_per_sample and exp.needs_roadmap()
+        f"Outcomes are shares of {runs} simulated runs of the road map per sample"
+        if runs and exp.needs_roadmap()
         else "Outcomes are the models' forecasts"
     )
     return (
-        f"{cond}, under inputs drawn by a {an.method} design ({an.n_samples:,} samples per lever, "
-        f"seed {record.seed}); scenario {exp.scenario.name} as of {exp.scenario.as_of or 'undated'}. "
+        f"{cond}, under inputs drawn by a {design.method} design ({design.n_samples:,} samples per "
+        f"lever, seed {record.seed}); scenario {exp.scenario.name} as of "
+        f"{exp.scenario.as_of or 'undated'}. "
         "They say what the numbers in the files imply over the stated ranges, not what will happen."
     )
 
@@ -687,16 +690,7 @@ def discover(
                 results,
                 infos,
                 title="Scenario discovery: when each step fails",
-                description=_description(exp, _Sizes(design, exp), record),
+                description=_description(exp, design, record),
             )
             _report(out, f"Scenario discovery: {exp.spec.name}", [section], files, f"detente discover {spec}")
         commit(files)
-
-
-class _Sizes:
-    """The few sizes :func:`_description` needs, for commands that do not build an Analysis."""
-
-    def __init__(self, design: Any, exp: Any) -> None:
-        self.method = design.method
-        self.n_samples = design.n_samples
-        self.runs_per_sample = int(exp.spec.runs_per_sample or 0)

@@ -34,7 +34,6 @@ from detente.experiments.analysis import (
 from detente.experiments.backends import Backend
 from detente.experiments.design import Design, build_design
 from detente.experiments.spec import Experiment
-from detente.experiments.store import Experiment as StoredExperiment
 from detente.experiments.store import RunArrays, Store
 from detente.experiments.sweep import SweepResult, run_sweep
 
@@ -45,7 +44,6 @@ __all__ = [
     "discover",
     "input_infos",
     "outcome_arrays",
-    "stored_experiment",
     "sweep",
 ]
 
@@ -93,28 +91,6 @@ def _seed(experiment: Experiment, seed: int | None) -> int:
     if seed is not None:
         return int(seed)
     return int(getattr(experiment.spec, "seed", None) or 0)
-
-
-def stored_experiment(experiment: Experiment, store: Store, *, seed: int | None = None) -> StoredExperiment:
-    """The store's record of this experiment and seed, complete; a one-line error otherwise."""
-    master = _seed(experiment, seed)
-    h = experiment.spec_hash()
-    found = [e for e in store.experiments() if e.spec_hash == h and e.seed == master]
-    if not found:
-        raise ParameterError(
-            f"the store holds no sweep of {experiment.spec.name!r} with seed {master}",
-            where="--store",
-            fix=f"run `detente sweep {experiment.source} --seed {master}` with this store first",
-        )
-    record = found[-1]
-    if record.done < record.n_runs:
-        raise ParameterError(
-            f"the sweep of {experiment.spec.name!r} (seed {master}) holds {record.done} of "
-            f"{record.n_runs} runs ({record.status})",
-            where="--store",
-            fix=f"run `detente sweep {experiment.source} --seed {master}` again to finish it",
-        )
-    return record
 
 
 def input_infos(design: Design) -> list[InputInfo]:
