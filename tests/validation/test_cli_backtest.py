@@ -57,6 +57,22 @@ def test_backtest_deu_writes_forecasts_and_prints_the_table(small_deu, tmp_path)
     assert again.exit_code == 2 and "already exists" in again.output and "--force" in again.output
 
 
+def test_backtest_deu_out_csv_is_the_forecasts_file(small_deu, tmp_path):
+    """The issue's own command: --out f.csv writes the same forecasts as --csv f.csv."""
+    by_csv, by_out = tmp_path / "a.csv", tmp_path / "b.csv"
+    base = ["backtest", "deu", str(small_deu), "--model", "best", "--jobs", "1"]
+    assert runner.invoke(app, [*base, "--csv", str(by_csv)]).exit_code == 0
+    res = runner.invoke(app, [*base, "--out", str(by_out)])
+    assert res.exit_code == 0, res.output
+    assert by_out.read_text() == by_csv.read_text()
+    assert (
+        "q05" in by_out.read_text().splitlines()[0] and not (tmp_path / "b.csv" / "validation.html").exists()
+    )
+    both = runner.invoke(app, [*base, "--out", str(tmp_path / "c.csv"), "--csv", str(tmp_path / "d.csv")])
+    assert both.exit_code == 2 and len(both.output.strip().splitlines()) == 1
+    assert "both name" in both.output and not (tmp_path / "c.csv").exists()
+
+
 def test_backtest_deu_is_the_same_serially_and_in_parallel(small_deu, tmp_path):
     outs = []
     for jobs in ("1", "2"):

@@ -70,7 +70,12 @@ def deu(
     ] = None,
     report: Annotated[
         Path | None,
-        typer.Option("--out", "--report", help="Folder for a validation page (DIR/validation.html)."),
+        typer.Option(
+            "--out",
+            "--report",
+            help="A folder for a validation page (DIR/validation.html), or a .csv file: the forecasts, "
+            "as --csv.",
+        ),
     ] = None,
     capability: Annotated[
         str | None,
@@ -93,11 +98,13 @@ def deu(
     from detente.validation.run import run_deu
 
     if report is not None and report.suffix.lower() == ".csv":
-        raise ParameterError(
-            f"--out names a folder for the report, and {str(report)!r} looks like a CSV file",
-            where="--out",
-            fix=f"write the forecasts with --csv {report}",
-        )
+        if csv_out is not None:
+            raise ParameterError(
+                f"--out {report} and --csv {csv_out} both name the forecasts' CSV file",
+                where="--out",
+                fix="give one of them (--out DIR writes the report page)",
+            )
+        csv_out, report = report, None
     out = csv_out
     page = report / "validation.html" if report is not None else None
     with outputs([out, page], force=force) as files:
