@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -12,7 +14,7 @@ HEAVY = ("numpy", "scipy", "pydantic", "matplotlib", "pandas", "sqlalchemy", "da
 """Top-level packages that ``detente --version`` and ``detente --help`` must not import."""
 
 _PROBE = """
-import json, sys
+import json, os, sys
 sys.argv = ["detente", *{args!r}]
 from detente.cli import main
 try:
@@ -22,21 +24,28 @@ except SystemExit as e:
 else:
     code = 0
 sys.stdout.flush()
-sys.__stderr__.write(json.dumps({{"code": code, "modules": sorted(sys.modules)}}))
+blas = os.environ.get("OPENBLAS_NUM_THREADS")
+sys.__stderr__.write(json.dumps({{"code": code, "modules": sorted(sys.modules), "blas": blas}}))
 """
 
 
-def _imported(*args: str) -> tuple[int, set[str], str]:
-    """Run ``detente ARGS`` in a fresh interpreter; its exit code, modules imported and stdout."""
+def _probe(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run ``detente ARGS`` in a fresh interpreter; its exit code, modules, BLAS threads and stdout."""
     r = subprocess.run(
         [sys.executable, "-c", _PROBE.format(args=list(args))],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
+        env=env,
     )
-    report = json.loads(r.stderr.strip().splitlines()[-1])
-    return report["code"], set(report["modules"]), r.stdout
+    return {**json.loads(r.stderr.strip().splitlines()[-1]), "stdout": r.stdout}
+
+
+def _imported(*args: str) -> tuple[int, set[str], str]:
+    """Run ``detente ARGS`` in a fresh interpreter; its exit code, modules imported and stdout."""
+    report = _probe(*args)
+    return report["code"], set(report["modules"]), report["stdout"]
 
 
 @pytest.mark.parametrize("args", [["--version"], ["--help"]])
@@ -77,3 +86,37 @@ def test_a_command_still_loads_the_scenario_stack() -> None:
     assert {"numpy", "pydantic"} <= modules
     assert "scipy.optimize" not in modules  # only the Nash model's forecast needs it
     assert "matplotlib" not in modules  # only reports draw charts
+
+
+LAZY = ("scipy", "matplotlib", "jinja2", "sqlalchemy", "dask", "numba", "llvmlite", "yaml", "numpy.ma")
+"""What ``detente forecast`` must not import on a small KTAB scenario (CSV, below NUMBA_MIN_ACTORS)."""
+
+
+@pytest.mark.parametrize("scenario", ["ktab-3dim", "ktab-a080"])
+def test_forecast_on_a_ktab_scenario_imports_only_what_it_uses(scenario: str) -> None:
+    code, modules, stdout = _imported("forecast", scenario, "--model", "smp")
+    assert code == 0 and "smp forecast" in stdout
+    loaded = sorted(m for m in modules if m in LAZY or m.split(".")[0] in LAZY)
+    assert not loaded, f"detente forecast {scenario} imported {loaded[:5]}"
+    others = {f"detente.models.{m}" for m in ("compromise", "median", "nash", "dominant", "expected_utility")}
+    assert not others & modules  # only the SMP's module
+    assert "detente.experiments" not in modules
+
+
+def test_model_table_matches_the_model_classes() -> None:
+    """``get_model`` imports one model's module by name: the table must name every class correctly."""
+    from detente import models
+
+    assert [cls.name for cls in models.ALL_MODELS] == models.model_names()
+    assert {cls.name for cls in models.BASELINE_MODELS} < set(models.model_names())
+    for name in models.model_names():
+        assert type(models.get_model(name)).name == name
+    assert set(models.__all__) <= set(dir(models))
+    for attr in models.__all__:
+        assert getattr(models, attr) is not None
+
+
+def test_the_command_line_uses_one_blas_thread_unless_told_otherwise() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    assert _probe("--version", env=env)["blas"] == "1"
+    assert _probe("--version", env={**env, "OPENBLAS_NUM_THREADS": "2"})["blas"] == "2"

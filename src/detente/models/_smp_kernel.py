@@ -732,7 +732,7 @@ def _resolve_queues(
     chosen = np.full(n, -1, dtype=np.int64)
     probs: list[np.ndarray] = [np.ones(1)] * n
     sizes = np.array([len(q) for q in members])
-    for size in np.unique(sizes):
+    for size in sorted(set(sizes.tolist())):  # not np.unique, which imports numpy.ma
         if size == 0:
             continue
         owners = np.flatnonzero(sizes == size)

@@ -7,7 +7,21 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-__all__ = ["MAX_CAPABILITY", "AsOf", "Capability", "Identifier", "Name", "Score", "Text", "check_text"]
+__all__ = [
+    "MAX_CAPABILITY",
+    "MAX_NUMBER_CHARS",
+    "AsOf",
+    "Capability",
+    "Identifier",
+    "Name",
+    "Score",
+    "Text",
+    "check_text",
+]
+
+MAX_NUMBER_CHARS = 64
+"""Longest number accepted in scenario text (YAML, JSON, CSV), in characters (``1.7976931348623157e308``
+has 23). Python refuses integers over 4,300 digits, and no scenario needs one."""
 
 _FORBIDDEN_CONTROL = {chr(c) for c in range(32) if chr(c) not in "\n\t"} | {"\x7f"}
 

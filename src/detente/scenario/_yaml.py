@@ -27,14 +27,13 @@ from typing import Any, ClassVar
 import yaml
 
 from detente.errors import ScenarioError
+from detente.scenario._fields import MAX_NUMBER_CHARS
 
 __all__ = ["MAX_DEPTH", "MAX_NUMBER_CHARS", "load_yaml_with_lines", "resolve_plain_core"]
 
 MAX_DEPTH = 40
 """Deepest nesting of mappings and lists accepted."""
 
-MAX_NUMBER_CHARS = 64
-"""Longest plain number accepted, in characters (``1.7976931348623157e308`` has 23)."""
 
 _TAG = "tag:yaml.org,2002:"
 _PLAIN_TAGS = {_TAG + "map", _TAG + "seq"}

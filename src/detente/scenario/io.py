@@ -13,18 +13,18 @@ be LF, CRLF or CR.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import math
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import ValidationError
 
 from detente.errors import ScenarioError
 from detente.scenario._errors import format_loc, scenario_error_from_validation, shown
-from detente.scenario._yaml import MAX_NUMBER_CHARS, load_yaml_with_lines, resolve_plain_core
+from detente.scenario._fields import MAX_NUMBER_CHARS
 from detente.scenario.scenario import Scenario, check_size
 
 __all__ = [
@@ -129,6 +129,8 @@ def scenario_from_data(
 def loads_scenario(text: str, fmt: OutputFormat, *, source: str = "<string>") -> Scenario:
     """Parse scenario text in detente's own YAML, JSON or record-CSV format."""
     if fmt == "yaml":
+        from detente.scenario._yaml import load_yaml_with_lines  # imports PyYAML: not for CSV or JSON
+
         data, lines = load_yaml_with_lines(text, source)
         return scenario_from_data(data, source=source, lines=lines)
     if fmt == "json":
@@ -231,39 +233,47 @@ def scenario_to_data(scenario: Scenario) -> dict[str, Any]:
     return {"format": FORMAT_TAG, **body}
 
 
-class _Dumper(yaml.SafeDumper):
-    """YAML dumper: block style, multi-line strings as literal blocks, no aliases.
+@functools.cache
+def _dumper() -> type:
+    """The YAML dumper class (built on first use: PyYAML is imported only to read or write YAML)."""
+    import yaml
 
-    Text that either YAML 1.1 or the YAML 1.2 core schema (which detente reads) would take for a
-    number, a boolean or null is quoted, so that ``1e3`` or ``yes`` written as text come back as text
-    here and in other tools.
-    """
+    from detente.scenario._yaml import resolve_plain_core
 
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
+    class _Dumper(yaml.SafeDumper):
+        """YAML dumper: block style, multi-line strings as literal blocks, no aliases.
 
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        tag = super().resolve(kind, value, implicit)
-        if kind is yaml.ScalarNode and implicit[0] and tag == "tag:yaml.org,2002:str":
-            core = resolve_plain_core(value)
-            if core != tag:
-                return core
-        return tag
+        Text that either YAML 1.1 or the YAML 1.2 core schema (which detente reads) would take for a
+        number, a boolean or null is quoted, so that ``1e3`` or ``yes`` written as text come back as
+        text here and in other tools.
+        """
 
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
 
-def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    style = "|" if "\n" in value and value == value.strip() and "\t" not in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            tag = super().resolve(kind, value, implicit)
+            if kind is yaml.ScalarNode and implicit[0] and tag == "tag:yaml.org,2002:str":
+                core = resolve_plain_core(value)
+                if core != tag:
+                    return core
+            return tag
 
+    def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+        style = "|" if "\n" in value and value == value.strip() and "\t" not in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
-_Dumper.add_representer(str, _str_presenter)
+    _Dumper.add_representer(str, _str_presenter)
+    return _Dumper
 
 
 def dumps_scenario(scenario: Scenario, fmt: OutputFormat) -> str:
     """Serialise a scenario to detente YAML, JSON or record CSV (all lossless)."""
     if fmt == "yaml":
+        import yaml
+
         return yaml.dump(
-            scenario_to_data(scenario), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
+            scenario_to_data(scenario), Dumper=_dumper(), sort_keys=False, allow_unicode=True, width=100
         )
     if fmt == "json":
         return json.dumps(scenario_to_data(scenario), indent=2, ensure_ascii=False) + "\n"
