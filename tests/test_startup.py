@@ -120,3 +120,50 @@ def test_the_command_line_uses_one_blas_thread_unless_told_otherwise() -> None:
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
     assert _probe("--version", env=env)["blas"] == "1"
     assert _probe("--version", env={**env, "OPENBLAS_NUM_THREADS": "2"})["blas"] == "2"
+
+
+_FULL_APP = """
+import sys
+sys.argv = ["detente", *{args!r}]
+from detente.cli import app
+app(prog_name="detente")
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["forecast", "ktab-3dim", "--model", "smp"],
+        ["forecast", "--help"],
+        ["forecast", "ktab-3dim", "--no-such-option"],
+        ["roadmap", "check", "--help"],
+        ["sweep", "--help"],
+        ["forecst", "ktab-3dim"],
+        ["models"],
+    ],
+)
+def test_a_command_runs_as_in_the_whole_command_tree(args: list[str]) -> None:
+    """``main`` builds only the command named first (``app_for``): same output and exit code."""
+    env = {**os.environ, "COLUMNS": "100"}
+    runs = [
+        subprocess.run(command, capture_output=True, text=True, timeout=120, check=False, env=env)
+        for command in (
+            [sys.executable, "-m", "detente", *args],  # main(): app_for(args)
+            [sys.executable, "-c", _FULL_APP.format(args=args)],
+        )
+    ]
+    assert [(r.returncode, r.stdout, r.stderr) for r in runs[:1]] == [
+        (r.returncode, r.stdout, r.stderr) for r in runs[1:]
+    ]
+    assert runs[0].stdout or runs[0].stderr
+
+
+def test_app_for_keeps_only_the_named_command() -> None:
+    from detente.cli import app, app_for
+
+    one = app_for(["forecast", "ktab-3dim"])
+    assert [c.callback.__name__ for c in one.registered_commands if c.callback] == ["forecast"]
+    assert not one.registered_groups and len(app.registered_commands) > 1  # the app itself is unchanged
+    assert [g.name for g in app_for(["roadmap", "check"]).registered_groups] == ["roadmap"]
+    for argv in ([], ["--help"], ["no-such-command"]):
+        assert app_for(argv) is app
