@@ -372,16 +372,20 @@ def group_positions(x: np.ndarray) -> np.ndarray:
     """Group representatives: ``rep[i]`` is the first actor of i's equivalence group (scan order)."""
     n = x.shape[0]
     rep = np.empty(n, dtype=np.int64)
-    reps: list[int] = []
-    for i in range(n):  # greedy scan over actors, O(N * groups) vector work
-        if reps:
-            dist = np.sqrt(((x[reps] - x[i]) ** 2).sum(axis=1))
-            hit = np.flatnonzero(dist < SAME_POSITION)
-            if hit.size:
-                rep[i] = reps[hit[0]]
-                continue
-        reps.append(i)
-        rep[i] = i
+    is_rep = np.zeros(n, dtype=bool)
+    step = max(1, BLOCK // max(1, n * x.shape[1]))
+    for start in range(0, n, step):  # distances of a block of actors to every actor at once
+        diff = x[None, :, :] - x[start : start + step, None, :]
+        close = np.sqrt((diff * diff).sum(axis=-1)) < SAME_POSITION  # [i, r]: same bits as one by one
+        del diff
+        for i in range(start, min(n, start + step)):  # greedy scan: the first representative within reach
+            hit = close[i - start, :i] & is_rep[:i]
+            first = int(hit.argmax()) if i else 0
+            if i and hit[first]:
+                rep[i] = first
+            else:
+                is_rep[i] = True
+                rep[i] = i
     return rep
 
 
@@ -750,15 +754,18 @@ def _resolve_queues(
         for start in range(0, len(owners), step):
             sl = slice(start, start + step)
             p = scalar_pce(cap, u[sl], opts)
-            for g, k in enumerate(owners[sl].tolist()):
+            block_owners = owners[sl].tolist()
+            if draw is None:  # the most likely option of each queue, all at once
+                picks = np.argmax(p, axis=-1).tolist()
+                options = np.concatenate([np.full((len(block_owners), 1), -1), q_idx[sl]], axis=1)
+                chosen[owners[sl]] = options[np.arange(len(block_owners)), picks]
+            for g, k in enumerate(block_owners):
                 pk = p[g]
                 probs[k] = pk
-                if draw is None:
-                    pick = int(np.argmax(pk))
-                else:
+                if draw is not None:
                     cum = np.cumsum(pk)
                     pick = int(min(np.searchsorted(cum, draw(k) * cum[-1], side="right"), len(pk) - 1))
-                chosen[k] = -1 if pick == 0 else int(q_idx[start + g, pick - 1])
+                    chosen[k] = -1 if pick == 0 else int(q_idx[start + g, pick - 1])
     return chosen, probs
 
 

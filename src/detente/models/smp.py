@@ -236,9 +236,10 @@ class SMP(ForecastModel):
 
         hook = None
         if on_round is not None:
+            held = _stance_issues(scenario)
 
             def hook(state: int, run: SMPRun) -> None:
-                on_round(_round(scenario, run, state))
+                on_round(_round(scenario, run, state, held))
 
         try:
             with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
@@ -263,8 +264,15 @@ class SMP(ForecastModel):
         self, scenario: Scenario, *, seed: SeedLike = None, on_round: OnRound | None = None
     ) -> Forecast:
         """Run the SMP on ``scenario`` and report every state (see the class docstring)."""
-        run = self.run(scenario, seed=seed, on_round=on_round, keep_states=False)
-        rounds = [_round(scenario, run, t) for t in range(run.n_states)]
+        rounds: list[Round] = []
+
+        def keep(r: Round) -> None:  # each state is reported once, as soon as it is set up
+            rounds.append(r)
+            if on_round is not None:
+                on_round(r)
+
+        run = self.run(scenario, seed=seed, on_round=keep, keep_states=False)
+        assert [r.index for r in rounds] == list(range(run.n_states))
         final = run.setups[-1]
         x = run.positions[-1]
         if not (np.all(np.isfinite(x)) and np.all(np.isfinite(final.group_prob))):
@@ -310,25 +318,38 @@ class SMP(ForecastModel):
         return self._result(scenario, seed, issues, rounds=rounds, status=status, details=details)
 
 
-def _position_dict(scenario: Scenario, x: np.ndarray, k: int, row: int | None = None) -> dict[str, float]:
-    actor = scenario.actors[k].id
+Held = list[list[tuple[str, int]]]
+"""For each actor, the (issue id, column) of every issue it has a stance on (:func:`_stance_issues`)."""
+
+
+def _stance_issues(scenario: Scenario) -> Held:
+    """For each actor, the (issue id, column) of every issue it has a stance on, in issue order."""
+    return [
+        [(i.id, d) for d, i in enumerate(scenario.issues) if scenario.stance(a.id, i.id) is not None]
+        for a in scenario.actors
+    ]
+
+
+def _position_dict(held: Held, x: list[list[float]], k: int, row: int | None = None) -> dict[str, float]:
+    """Actor k's position (row ``row`` of ``x``, default k) on the issues it has a stance on, 0-100."""
     r = k if row is None else row
-    return {
-        issue.id: round(float(x[r, d]) * 100.0, 6)
-        for d, issue in enumerate(scenario.issues)
-        if scenario.stance(actor, issue.id) is not None
-    }
+    return {issue: round(x[r][d] * 100.0, 6) for issue, d in held[k]}
 
 
-def _round(scenario: Scenario, run: SMPRun, t: int) -> Round:
-    """State t of a run as a :class:`Round`, with the challenges of the turn that produced it."""
-    x = run.positions[t]
+def _round(scenario: Scenario, run: SMPRun, t: int, held: Held | None = None) -> Round:
+    """State t of a run as a :class:`Round`, with the challenges of the turn that produced it.
+
+    ``held`` is :func:`_stance_issues` of the scenario (computed if not given).
+    """
+    held = _stance_issues(scenario) if held is None else held
+    x = run.positions[t].tolist()
     ids = scenario.actor_ids
     st = run.setups[t]
     challenges: list[Challenge] = []
     summary: dict[str, float] = {}
     if t > 0:
         turn = run.turns[t - 1]
+        bargain_i, bargain_j = turn.bargain_i.tolist(), turn.bargain_j.tolist()
         for m, (i, j) in enumerate(zip(turn.bargain_init.tolist(), turn.bargain_rcvr.tolist(), strict=True)):
             by_i, by_j = bool(turn.chosen[i] == m), bool(turn.chosen[j] == m)
             challenges.append(
@@ -342,8 +363,8 @@ def _round(scenario: Scenario, run: SMPRun, t: int) -> Round:
                     details={
                         "challenger_adopted": by_i,
                         "target_adopted": by_j,
-                        "challenger_position": _position_dict(scenario, turn.bargain_i, i, m),
-                        "target_position": _position_dict(scenario, turn.bargain_j, j, m),
+                        "challenger_position": _position_dict(held, bargain_i, i, m),
+                        "target_position": _position_dict(held, bargain_j, j, m),
                     },
                 )
             )
@@ -351,7 +372,7 @@ def _round(scenario: Scenario, run: SMPRun, t: int) -> Round:
         summary["bargains"] = float(len(challenges))
     return Round(
         index=t,
-        positions={ids[k]: _position_dict(scenario, x, k) for k in range(len(ids))},
+        positions={ids[k]: _position_dict(held, x, k) for k in range(len(ids))},
         probabilities={ids[k]: round(float(st.prob[k]), 6) for k in range(len(ids))},
         challenges=tuple(challenges),
         summary=summary,
