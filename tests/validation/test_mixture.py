@@ -188,3 +188,67 @@ def test_shipped_fit_has_one_fit_per_fold_and_predicts_dev_issues_out_of_fold(de
     k = shipped.folds[issue.proposal]
     assert point[0] == shipped.model(k).quantiles([issue], [0.5])[0, 0]
     assert np.all(np.diff(qs, axis=1) >= 0) and ens.shape == (2, 200)
+
+
+def test_pool_of_one_mixture_is_that_mixture_and_pools_average_probabilities(dev_issues):
+    train, held = dev_issues[:150], dev_issues[150:170]
+    one = mx.fit_mixture(train, "votes", 10.0)
+    alone = mx.PooledMixture((one,), 10.0)
+    assert np.array_equal(alone.quantiles(held, mx.GRID), one.quantiles(held, mx.GRID))
+    pooled = mx.fit_pooled(train, ("equal", "votes"), 10.0)
+    eq, vo = pooled.components
+    assert (eq.scheme, vo.scheme) == ("equal", "votes") and pooled.scheme == "pool(equal+votes)"
+    for (v, p), (v1, p1), (v2, p2) in zip(
+        pooled.distributions(held), eq.distributions(held), vo.distributions(held), strict=True
+    ):
+        assert p.sum() == pytest.approx(1.0)
+        # the pool's CDF at every support point is the mean of the components' CDFs
+        for x in v:
+            cdf = p[v <= x].sum()
+            assert cdf == pytest.approx((p1[v1 <= x].sum() / p1.sum() + p2[v2 <= x].sum() / p2.sum()) / 2)
+
+
+def test_pooled_fit_round_trips_through_json(dev_issues):
+    import json
+
+    fit = mx.fit_pooled(dev_issues[:100], mx.SCHEME_GRID, 30.0)
+    fit = fit.with_conformal(fit.scores(dev_issues[100:160]))
+    back = mx.model_from_dict(json.loads(json.dumps(fit.to_dict())))
+    assert isinstance(back, mx.PooledMixture) and len(back.components) == 4
+    a, b = (
+        fit.quantiles(dev_issues[160:], mx.QUANTILE_LEVELS),
+        back.quantiles(dev_issues[160:], mx.QUANTILE_LEVELS),
+    )
+    assert np.max(np.abs(a - b)) < 1e-3  # the JSON keeps 6 decimals of the coefficients
+
+
+def test_nested_pooled_crossvalidation_never_fits_on_the_scored_fold(dev_issues, monkeypatch):
+    issues = dev_issues[:80]
+    proposals = sorted({i.proposal for i in issues})
+    fold_of = {p: k % 3 for k, p in enumerate(proposals)}
+    seen: list[tuple[str, set[str]]] = []
+    real = mx.fit_mixture
+
+    def recording(train, scheme, *args, **kwargs):
+        seen.append((scheme, {i.proposal for i in train}))
+        return real(train, scheme, *args, **kwargs)
+
+    monkeypatch.setattr(mx, "fit_mixture", recording)
+    cv = mx.nested_crossvalidation(issues, fold_of, penalties=(10.0, 30.0), pool=True)
+    assert len(cv.fits) == 3 and np.all(np.isfinite(cv.point)) and np.all(np.isfinite(cv.ensemble))
+    assert all(isinstance(f, mx.PooledMixture) for f in cv.fits)
+    assert {s for s, _ in seen} == set(mx.SCHEME_GRID)
+    folds_seen = [{fold_of[p] for p in s} for _, s in seen]
+    assert all(len(f) <= 2 for f in folds_seen)
+    # outer fits: one pooled fit (4 schemes) per outer fold, each without that fold
+    outer = sorted(tuple(sorted(f)) for f in folds_seen if len(f) == 2)
+    assert outer == sorted([(0, 1)] * 4 + [(0, 2)] * 4 + [(1, 2)] * 4)
+
+
+def test_shipped_best_is_the_pool_of_the_four_schemes():
+    shipped = mx.load_shipped_mixture()
+    assert shipped.raw["format"] == 2
+    for fold in (None, *range(10)):
+        model = shipped.model(fold)
+        assert isinstance(model, mx.PooledMixture) and model.conformal is not None
+        assert [c.scheme for c in model.components] == list(mx.SCHEME_GRID)

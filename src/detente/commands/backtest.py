@@ -209,7 +209,8 @@ def refit_mixture(
 ) -> None:
     """Fit the procedure-aware mixture (best on DEU files) by nested grouped CV on the DEU dev file.
 
-    The capability scheme and the logit's penalty are chosen inside each training set; the conformal
+    One mixture per capability scheme, pooled with equal weights; the logits' penalty is chosen
+    inside each training set; the conformal
     scores come from grouped out-of-fold predictions. Folds are those of best.json.
     """
     from detente.validation.mixture import refit as do_refit
@@ -217,10 +218,10 @@ def refit_mixture(
     with outputs([out], force=force) as files:
         with progress("fitting the mixture by nested cross-validation"):
             fit = do_refit(seed=seed)
-        choices = ", ".join(f"{s}/{p:g}" for s, p in fit["fold_choices"])
+        penalties = ", ".join(f"{p:g}" for _, p in fit["fold_choices"])
         err_console.print(
-            f"full fit: scheme {fit['full']['scheme']}, penalty {fit['full']['penalty']:g}; "
-            f"per fold: {choices}",
+            f"full fit: mixtures under {', '.join(fit['full']['pool'])} pooled, penalty "
+            f"{fit['full']['penalty']:g}; penalty per fold: {penalties}",
             markup=False,
             soft_wrap=True,
         )

@@ -15,6 +15,11 @@ module models the outcome of an issue as a **mixture**:
 * a continuous part (weight from the same logit, as the "none of the positions" option): the
   compromise mean plus the training issues' errors, relative to the spread of positions.
 
+Which capability scheme describes power in the Council is itself uncertain, so ``best`` is the
+**pool** of four such mixtures, one per scheme (equal, votes, Shapley-Shubik, procedure), averaged
+with equal weights (:class:`PooledMixture`): on the development file the pool erred less than a
+mixture whose scheme was chosen inside each training set, which switched schemes from fold to fold.
+
 The point forecast is the mixture's median (it minimises the expected absolute error). Intervals
 and quantiles are made to hold on new data by **conformal prediction** (MAPIE's
 ``SplitConformalRegressor``): the calibration score of an issue is the smallest ``h`` for which the
@@ -24,10 +29,11 @@ interval at level ``c`` then runs between the quantiles ``1/2 - h(c)`` and ``1/2
 being MAPIE's conformal quantile of those scores.
 
 Everything is chosen and fitted by grouped cross-validation over proposals on the development file
-(:func:`nested_crossvalidation`): the capability scheme and the L2 penalty of the logit are tuned
-inside each training set (inner folds) and scored on the outer fold. :func:`refit` writes the frozen
-fit, :data:`MIXTURE_FILE` (``mixture.json``, beside ``best.json``), with one fit per outer fold (used
-for development issues, so none is scored by a fit that saw it) and one on the whole file::
+(:func:`nested_crossvalidation`): the L2 penalty of the logits (and, for a single-scheme mixture,
+the scheme) is tuned inside each training set (inner folds) and scored on the outer fold.
+:func:`refit` writes the frozen fit, :data:`MIXTURE_FILE` (``mixture.json``, beside ``best.json``),
+with one fit per outer fold (used for development issues, so none is scored by a fit that saw it)
+and one on the whole file::
 
     detente backtest refit-mixture --json src/detente/validation/mixture.json --force
 
@@ -68,10 +74,13 @@ __all__ = [
     "QUANTILE_LEVELS",
     "ConformalPIT",
     "MixtureFit",
+    "PooledMixture",
     "ShippedMixture",
     "atom_features",
     "fit_mixture",
+    "fit_pooled",
     "load_shipped_mixture",
+    "model_from_dict",
     "nested_crossvalidation",
     "refit",
 ]
@@ -206,13 +215,25 @@ class _Design:
     spread: np.ndarray
 
 
-def _design(issues: Sequence[DeuIssue], scheme: CapabilityScheme) -> _Design:
+_FeatureCache = dict[tuple[int, str], tuple[np.ndarray, np.ndarray, float, float]]
+"""Features, atoms and compromise of (issue, scheme), kept for the length of one cross-validation."""
+
+
+def _design(
+    issues: Sequence[DeuIssue], scheme: CapabilityScheme, cache: _FeatureCache | None = None
+) -> _Design:
     K = len(FEATURES)
     blocks, values, start, size, chosen, centre, spread = [], [], [], [], [], [], []
     pos = 0
     for issue in issues:
-        v, F = atom_features(issue, scheme)
-        m, sd = compromise(issue, scheme)
+        key = (id(issue), scheme.kind)
+        if cache is not None and key in cache:
+            v, F, m, sd = cache[key]
+        else:
+            v, F = atom_features(issue, scheme)
+            m, sd = compromise(issue, scheme)
+            if cache is not None:
+                cache[key] = (v, F, m, sd)
         block = np.zeros((len(v) + 1, K + 2))
         block[: len(v), :K] = F
         block[len(v), K] = 1.0
@@ -307,9 +328,43 @@ def _score(values: np.ndarray, probs: np.ndarray, y: float) -> float:
     return float(max(0.0, below - 0.5, 0.5 - upto))
 
 
+class _Distribution:
+    """Quantiles and conformity scores of a model given by per-issue support points and probabilities."""
+
+    conformal: ConformalPIT | None
+
+    def distributions(
+        self, issues: Sequence[DeuIssue], cache: _FeatureCache | None = None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def quantiles(
+        self,
+        issues: Sequence[DeuIssue],
+        levels: Sequence[float] | np.ndarray,
+        cache: _FeatureCache | None = None,
+    ) -> np.ndarray:
+        """Calibrated quantiles (n, len(levels)): the mixture's quantile at the conformal level."""
+        levels = np.asarray(levels, dtype=float)
+        adjusted = levels
+        if self.conformal is not None:
+            hw = self.conformal.half_width(np.abs(2 * levels - 1))
+            adjusted = np.where(levels < 0.5, 0.5 - hw, np.where(levels > 0.5, 0.5 + hw, 0.5))
+        return np.array([_mixture_quantile(v, p, adjusted) for v, p in self.distributions(issues, cache)])
+
+    def scores(self, issues: Sequence[DeuIssue], cache: _FeatureCache | None = None) -> np.ndarray:
+        """Conformity score of each issue's outcome under the (uncalibrated) mixture (see ``_score``)."""
+        return np.array(
+            [
+                _score(v, p, float(i.outcome))  # type: ignore[arg-type]
+                for (v, p), i in zip(self.distributions(issues, cache), issues, strict=True)
+            ]
+        )
+
+
 @dataclass(frozen=True)
-class MixtureFit:
-    """A fitted mixture: logit coefficients, continuous errors, scheme and conformal calibration.
+class MixtureFit(_Distribution):
+    """A fitted mixture under one capability scheme: logit coefficients, continuous errors, calibration.
 
     With ``atoms=False`` it is the compromise model with cross-validated errors (no point masses):
     the reference the targets compare with.
@@ -361,9 +416,11 @@ class MixtureFit:
             self.scheme, self.penalty, self.theta, self.errors, ConformalPIT(tuple(scores)), self.atoms
         )
 
-    def distributions(self, issues: Sequence[DeuIssue]) -> list[tuple[np.ndarray, np.ndarray]]:
+    def distributions(
+        self, issues: Sequence[DeuIssue], cache: _FeatureCache | None = None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
         """Each issue's mixture as support points and probabilities (before conformal calibration)."""
-        design = _design(issues, CapabilityScheme(self.scheme))
+        design = _design(issues, CapabilityScheme(self.scheme), cache)
         probs = _option_probs(design, np.array(self.theta)) if self.atoms else None
         err = np.interp((np.arange(40) + 0.5) / 40, ERROR_LEVELS, np.array(self.errors))
         out = []
@@ -376,31 +433,75 @@ class MixtureFit:
             out.append((np.r_[v, cont], np.r_[p[:-1], np.full(len(cont), p[-1] / len(cont))]))
         return out
 
-    def quantiles(self, issues: Sequence[DeuIssue], levels: Sequence[float] | np.ndarray) -> np.ndarray:
-        """Calibrated quantiles (n, len(levels)): the mixture's quantile at the conformal level."""
-        levels = np.asarray(levels, dtype=float)
-        adjusted = levels
-        if self.conformal is not None:
-            hw = self.conformal.half_width(np.abs(2 * levels - 1))
-            adjusted = np.where(levels < 0.5, 0.5 - hw, np.where(levels > 0.5, 0.5 + hw, 0.5))
-        return np.array([_mixture_quantile(v, p, adjusted) for v, p in self.distributions(issues)])
 
-    def scores(self, issues: Sequence[DeuIssue]) -> np.ndarray:
-        """Conformity score of each issue's outcome under the (uncalibrated) mixture (see ``_score``)."""
-        return np.array(
-            [
-                _score(v, p, float(i.outcome))
-                for (v, p), i in zip(self.distributions(issues), issues, strict=True)
-            ]  # type: ignore[arg-type]
+@dataclass(frozen=True)
+class PooledMixture(_Distribution):
+    """The equal-weight average (linear pool) of mixtures fitted under several capability schemes.
+
+    Which scheme describes who holds power in the Council is uncertain, and choosing one per training
+    set is noisy (the nested choice switched between ``votes`` and ``equal`` from fold to fold); the
+    pool averages the schemes' predictive distributions instead of choosing among them. Each
+    component is a :class:`MixtureFit` (without its own calibration); the pool has one conformal
+    calibration. This is ``best`` on DEU files.
+    """
+
+    components: tuple[MixtureFit, ...]
+    penalty: float
+    conformal: ConformalPIT | None = None
+
+    @property
+    def scheme(self) -> str:
+        """The pooled schemes, e.g. ``"pool(equal+votes+shapley+procedure)"``."""
+        return "pool(" + "+".join(c.scheme for c in self.components) + ")"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form (rounded to 6 decimals)."""
+        return {
+            "pool": [c.scheme for c in self.components],
+            "penalty": self.penalty,
+            "components": [c.to_dict() for c in self.components],
+            "conformal_scores": None
+            if self.conformal is None
+            else np.round(self.conformal.scores, 6).tolist(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> PooledMixture:
+        """Inverse of :meth:`to_dict`."""
+        scores = d.get("conformal_scores")
+        return cls(
+            components=tuple(MixtureFit.from_dict(c) for c in d["components"]),
+            penalty=float(d["penalty"]),
+            conformal=None if scores is None else ConformalPIT(tuple(float(x) for x in scores)),
         )
+
+    def with_conformal(self, scores: Sequence[float]) -> PooledMixture:
+        """A copy calibrated with these conformity scores."""
+        return PooledMixture(self.components, self.penalty, ConformalPIT(tuple(scores)))
+
+    def distributions(
+        self, issues: Sequence[DeuIssue], cache: _FeatureCache | None = None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each issue's pooled mixture: the components' support points, each with 1/k of its probability."""
+        parts = [c.distributions(issues, cache) for c in self.components]
+        k = len(parts)
+        return [
+            (np.concatenate([v for v, _ in each]), np.concatenate([p / p.sum() / k for _, p in each]))
+            for each in zip(*parts, strict=True)
+        ]
 
 
 def fit_mixture(
-    issues: Sequence[DeuIssue], scheme: SchemeKind = "equal", penalty: float = 10.0, *, atoms: bool = True
+    issues: Sequence[DeuIssue],
+    scheme: SchemeKind = "equal",
+    penalty: float = 10.0,
+    *,
+    atoms: bool = True,
+    cache: _FeatureCache | None = None,
 ) -> MixtureFit:
     """Fit the logit (maximum likelihood with an L2 penalty) and the continuous errors on ``issues``."""
     cs = CapabilityScheme(scheme)
-    design = _design(issues, cs)
+    design = _design(issues, cs, cache)
     y = np.array([i.outcome for i in issues], dtype=float)
     errors = (
         tuple(np.quantile((y - design.centre) / (design.spread + OFFSET), ERROR_LEVELS))
@@ -423,6 +524,17 @@ def fit_mixture(
     return MixtureFit(scheme, penalty, tuple(float(t) for t in res.x), errors, None, True)
 
 
+def fit_pooled(
+    issues: Sequence[DeuIssue],
+    schemes: Sequence[SchemeKind] = SCHEME_GRID,
+    penalty: float = 10.0,
+    *,
+    cache: _FeatureCache | None = None,
+) -> PooledMixture:
+    """Fit one mixture per capability scheme (same penalty) and pool them with equal weights."""
+    return PooledMixture(tuple(fit_mixture(issues, s, penalty, cache=cache) for s in schemes), penalty)
+
+
 # --- cross-validation -----------------------------------------------------------------------------
 
 
@@ -438,12 +550,26 @@ class MixtureCV:
     point: np.ndarray
     quantiles: np.ndarray
     ensemble: np.ndarray
-    fits: list[MixtureFit] = field(default_factory=list)
+    fits: list[MixtureFit | PooledMixture] = field(default_factory=list)
     choices: list[tuple[str, float]] = field(default_factory=list)
 
 
+def _fit_config(
+    train: Sequence[DeuIssue], scheme: SchemeKind | None, penalty: float, atoms: bool, cache: _FeatureCache
+) -> MixtureFit | PooledMixture:
+    """One configuration's fit: a pooled mixture (``scheme=None``) or a mixture under one scheme."""
+    if scheme is None:
+        return fit_pooled(train, SCHEME_GRID, penalty, cache=cache)
+    return fit_mixture(train, scheme, penalty, atoms=atoms, cache=cache)
+
+
 def _oof(
-    issues: Sequence[DeuIssue], fold: np.ndarray, scheme: SchemeKind, penalty: float, atoms: bool, seed: int
+    issues: Sequence[DeuIssue],
+    fold: np.ndarray,
+    scheme: SchemeKind | None,
+    penalty: float,
+    atoms: bool,
+    cache: _FeatureCache,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold medians and conformity scores of one configuration (no conformal step)."""
     point = np.full(len(issues), np.nan)
@@ -451,32 +577,32 @@ def _oof(
     for k in np.unique(fold):
         test = np.flatnonzero(fold == k)
         train = [issues[j] for j in np.flatnonzero(fold != k)]
-        fit = fit_mixture(train, scheme, penalty, atoms=atoms)
+        fit = _fit_config(train, scheme, penalty, atoms, cache)
         held = [issues[j] for j in test]
-        point[test] = fit.quantiles(held, [0.5])[:, 0]
-        pit[test] = fit.scores(held)
+        point[test] = fit.quantiles(held, [0.5], cache)[:, 0]
+        pit[test] = fit.scores(held, cache)
     return point, pit
 
 
 def _choose(
     issues: Sequence[DeuIssue],
     fold: np.ndarray,
-    schemes: Sequence[SchemeKind],
+    schemes: Sequence[SchemeKind | None],
     penalties: Sequence[float],
     atoms: bool,
-    seed: int,
-) -> tuple[SchemeKind, float, np.ndarray]:
+    cache: _FeatureCache,
+) -> tuple[SchemeKind | None, float, np.ndarray]:
     """The configuration with the lowest out-of-fold MAE, and its out-of-fold conformity scores."""
     y = np.array([i.outcome for i in issues], dtype=float)
-    best: tuple[float, str, float, np.ndarray] | None = None
+    best: tuple[float, SchemeKind | None, float, np.ndarray] | None = None
     for scheme in schemes:
         for penalty in penalties if atoms else penalties[:1]:
-            point, pit = _oof(issues, fold, scheme, penalty, atoms, seed)
+            point, pit = _oof(issues, fold, scheme, penalty, atoms, cache)
             mae = float(np.mean(np.abs(point - y)))
             if best is None or mae < best[0] - 1e-12:
                 best = (mae, scheme, penalty, pit)
     assert best is not None
-    return best[1], best[2], best[3]  # type: ignore[return-value]
+    return best[1], best[2], best[3]
 
 
 def nested_crossvalidation(
@@ -486,14 +612,17 @@ def nested_crossvalidation(
     schemes: Sequence[SchemeKind] = SCHEME_GRID,
     penalties: Sequence[float] = PENALTY_GRID,
     atoms: bool = True,
+    pool: bool = False,
     seed: int = 0,
 ) -> MixtureCV:
     """Grouped nested cross-validation: tune on the training folds only, score on the outer fold.
 
-    For every outer fold: the scheme and penalty with the lowest inner (grouped, by the other folds)
-    out-of-fold MAE are chosen; the model is fitted on the training folds; its conformal scores are
-    the inner out-of-fold scores of the chosen configuration; the outer fold is then predicted. The
-    outer fold's issues enter no step of its fit.
+    For every outer fold: the configuration with the lowest inner (grouped, by the other folds)
+    out-of-fold MAE is chosen -- the scheme and the penalty, or with ``pool=True`` the penalty of the
+    pooled mixture over :data:`SCHEME_GRID` (``schemes`` is then not used); the model is fitted on
+    the training folds; its conformal scores are the inner out-of-fold scores of the chosen
+    configuration; the outer fold is then predicted. The outer fold's issues enter no step of its fit.
+    ``seed`` is recorded for the interface; no step is random.
     """
     fold = np.array([fold_of[i.proposal] for i in issues])
     n = len(issues)
@@ -501,23 +630,25 @@ def nested_crossvalidation(
     qs = np.full((n, len(QUANTILE_LEVELS)), np.nan)
     ens = np.full((n, len(GRID)), np.nan)
     out = MixtureCV(point, qs, ens)
+    cache: _FeatureCache = {}
+    configs: Sequence[SchemeKind | None] = (None,) if pool else tuple(schemes)
     for k in np.unique(fold):
         test = np.flatnonzero(fold == k)
         train_idx = np.flatnonzero(fold != k)
         train = [issues[j] for j in train_idx]
-        scheme, penalty, scores = _choose(train, fold[train_idx], schemes, penalties, atoms, seed)
-        fit = fit_mixture(train, scheme, penalty, atoms=atoms).with_conformal(scores)
+        scheme, penalty, scores = _choose(train, fold[train_idx], configs, penalties, atoms, cache)
+        fit = _fit_config(train, scheme, penalty, atoms, cache).with_conformal(scores)
         held = [issues[j] for j in test]
-        point[test] = fit.quantiles(held, [0.5])[:, 0]
-        qs[test] = fit.quantiles(held, QUANTILE_LEVELS)
-        ens[test] = fit.quantiles(held, GRID)
+        point[test] = fit.quantiles(held, [0.5], cache)[:, 0]
+        qs[test] = fit.quantiles(held, QUANTILE_LEVELS, cache)
+        ens[test] = fit.quantiles(held, GRID, cache)
         out.fits.append(fit)
-        out.choices.append((scheme, penalty))
+        out.choices.append((fit.scheme, penalty))
     return out
 
 
 def refit(*, seed: int = 0, n_folds: int = 10) -> dict[str, Any]:
-    """Choose and fit the mixture on the development file (see the module); the content of mixture.json.
+    """Choose and fit the pooled mixture on the development file (see the module); mixture.json's content.
 
     The folds are those of ``best.json`` (:func:`detente.validation.best.load_shipped`), so both
     files hold out the same proposals.
@@ -526,15 +657,17 @@ def refit(*, seed: int = 0, n_folds: int = 10) -> dict[str, Any]:
 
     issues = load_dev().scored()
     fold_of = load_shipped().folds
-    cv = nested_crossvalidation(issues, fold_of, seed=seed)
+    cv = nested_crossvalidation(issues, fold_of, pool=True, seed=seed)
     fold = np.array([fold_of[i.proposal] for i in issues])
-    scheme, penalty, scores = _choose(issues, fold, SCHEME_GRID, PENALTY_GRID, True, seed)
-    full = fit_mixture(issues, scheme, penalty).with_conformal(scores)
+    cache: _FeatureCache = {}
+    _, penalty, scores = _choose(issues, fold, (None,), PENALTY_GRID, True, cache)
+    full = fit_pooled(issues, SCHEME_GRID, penalty, cache=cache).with_conformal(scores)
     return {
-        "format": 1,
-        "description": "Frozen fit of the procedure-aware who-prevails mixture (the `best` model of "
-        "`detente backtest deu`), chosen and fitted by nested grouped cross-validation on the DEU "
-        "development file; conformal scores are those of grouped out-of-fold predictions.",
+        "format": 2,
+        "description": "Frozen fit of the procedure-aware who-prevails mixture pooled over capability "
+        "schemes (the `best` model of `detente backtest deu`); its penalty chosen and its components "
+        "fitted by nested grouped cross-validation on the DEU development file; conformal scores are "
+        "those of grouped out-of-fold predictions.",
         "command": f"detente backtest refit-mixture --seed {seed} "
         "--json src/detente/validation/mixture.json --force",
         "seed": seed,
@@ -548,6 +681,11 @@ def refit(*, seed: int = 0, n_folds: int = 10) -> dict[str, Any]:
     }
 
 
+def model_from_dict(d: dict[str, Any]) -> MixtureFit | PooledMixture:
+    """A fit read back from :func:`refit`'s JSON: a pooled mixture, or a single-scheme one (format 1)."""
+    return PooledMixture.from_dict(d) if "components" in d else MixtureFit.from_dict(d)
+
+
 @dataclass(frozen=True)
 class ShippedMixture:
     """The frozen mixture fit read from ``mixture.json``."""
@@ -559,9 +697,9 @@ class ShippedMixture:
         """Development proposal -> its outer cross-validation fold."""
         return dict(self.raw["folds"])
 
-    def model(self, fold: int | None) -> MixtureFit:
+    def model(self, fold: int | None) -> MixtureFit | PooledMixture:
         """The fit on the whole file (``fold=None``) or the one made without outer fold ``fold``."""
-        return MixtureFit.from_dict(self.raw["full"] if fold is None else self.raw["fold_fits"][fold])
+        return model_from_dict(self.raw["full"] if fold is None else self.raw["fold_fits"][fold])
 
     def predict(self, issues: Sequence[DeuIssue]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
         """Medians (n,), quantiles at QUANTILE_LEVELS (n, 19), ensembles at GRID (n, 200), and which fit.
@@ -656,8 +794,9 @@ def crossvalidated_table(
 ) -> tuple[list[dict[str, Any]], MixtureCV]:
     """Target figures of every model and capability scheme by nested grouped cross-validation.
 
-    Rows: ``best`` (the mixture with scheme and penalty chosen inside each training set), the mixture
-    under each scheme (penalty chosen inside), and the compromise model under each scheme (its
+    Rows: ``best`` (the mixture pooled over the schemes, penalty chosen inside each training set),
+    the mixture with scheme and penalty chosen inside, the mixture under each scheme (penalty chosen
+    inside), and the compromise model under each scheme (its
     weighted mean as point forecast; its distribution the mean plus cross-validated errors, with the
     same conformal calibration). Ratios and paired differences are against the compromise model with
     equal capabilities. Folds: those of ``best.json``. Returns the rows and the ``best`` results.
@@ -673,10 +812,11 @@ def crossvalidated_table(
     from detente.validation.scoring import crps_samples
 
     ref_crps = float(np.mean(crps_samples(ref.ensemble, y)))
-    best = nested_crossvalidation(issues, fold_of, schemes=schemes, seed=seed)
+    best = nested_crossvalidation(issues, fold_of, pool=True, seed=seed)
+    chosen = nested_crossvalidation(issues, fold_of, schemes=schemes, seed=seed)
     rows = [
         _score_row(
-            "best (mixture, nested choice)",
+            "best (mixture pooled over schemes)",
             best.point,
             best.quantiles,
             best.ensemble,
@@ -685,7 +825,18 @@ def crossvalidated_table(
             ref_point,
             ref_crps,
             seed,
-        )
+        ),
+        _score_row(
+            "mixture, scheme chosen inside",
+            chosen.point,
+            chosen.quantiles,
+            chosen.ensemble,
+            y,
+            groups,
+            ref_point,
+            ref_crps,
+            seed,
+        ),
     ]
     for scheme in schemes:
         cv = nested_crossvalidation(issues, fold_of, schemes=(scheme,), seed=seed)

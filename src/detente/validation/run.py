@@ -219,7 +219,10 @@ def run_deu(
         quantiles["best"] = qs
         fit = [f if f == w else f"{f} (best: {w})" for f, w in zip(fit, which, strict=True)]
         if base != "equal":
-            notes.append("--capability does not change best: the mixture uses the scheme it was fitted with")
+            notes.append(
+                "--capability does not change best: the mixture pools the four capability schemes "
+                "it was fitted with"
+            )
         assert len(GRID) == ens.shape[1]
     if base != shipped.raw["base_scheme"]:
         notes.append(
