@@ -69,3 +69,36 @@ def test_compiled_elections_match_numpy_coalitions(monkeypatch: pytest.MonkeyPat
     fast = kernel.coalitions(w, u, "Prop")
     monkeypatch.setattr(kernel, "USE_NUMBA", False)
     assert fast.tobytes() == kernel.coalitions(w, u, "Prop").tobytes()
+
+
+def test_compiled_queue_elections_match_numpy_coalitions(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(8)
+    w, u = rng.uniform(0, 2, 40), rng.uniform(-1, 1, (9, 40, 4))  # 9 queues, 40 voters, 4 options
+    monkeypatch.setattr(kernel, "NUMBA_MIN_ACTORS", 0)
+    monkeypatch.setattr(kernel, "USE_NUMBA", True)
+    fast = kernel.coalitions(w, u, "Prop")
+    monkeypatch.setattr(kernel, "USE_NUMBA", False)
+    assert fast.tobytes() == kernel.coalitions(w, u, "Prop").tobytes()
+
+
+@pytest.mark.parametrize("n_bargains", [1, 7, 60])
+def test_compiled_bargain_values_match_numpy(monkeypatch: pytest.MonkeyPatch, n_bargains: int) -> None:
+    """Parties repeat across bargains (one actor in many), in no particular order."""
+    rng = np.random.default_rng(n_bargains)
+    n = 30
+    d = rng.uniform(0, 1.5, (n, n))
+    st = kernel.StateSetup(
+        d, rng.uniform(-1, 1, n), d, rng.uniform(-1, 1, (n, n)), d[0], d[0], d[0], d[0], False, d[0]
+    )
+    init = rng.integers(0, n, n_bargains)
+    rcvr = (init + rng.integers(1, n, n_bargains)) % n
+    init[: n_bargains // 2] = 3  # actor 3 challenges many
+    rcvr[n_bargains // 2 :: 2] = 3  # and is challenged by many
+    rcvr[init == rcvr] = (rcvr[init == rcvr] + 1) % n
+    y, sal = rng.uniform(0, 1, (n, 2)), rng.uniform(0.1, 1, (n, 2))
+    bi, bj = rng.uniform(0, 1, (n_bargains, 2)), rng.uniform(0, 1, (n_bargains, 2))
+    monkeypatch.setattr(kernel, "NUMBA_MIN_ACTORS", 0)
+    monkeypatch.setattr(kernel, "USE_NUMBA", True)
+    fast = kernel._bargain_values(st, y, sal, init, rcvr, bi, bj)
+    monkeypatch.setattr(kernel, "USE_NUMBA", False)
+    assert fast.tobytes() == kernel._bargain_values(st, y, sal, init, rcvr, bi, bj).tobytes()

@@ -106,6 +106,21 @@ def _compiled_coalitions(rule: str, m: int) -> Callable[..., None] | None:
     return coalition_matrix
 
 
+def _compiled_coalition_batch(rule: str, k_voters: int) -> Callable[..., None] | None:
+    """The compiled coalition strengths of a batch of Prop elections with ``k_voters`` voters, or None.
+
+    The queue elections: a few options each, voted on by every actor; compiled from
+    :data:`NUMBA_MIN_ACTORS` actors on.
+    """
+    if not USE_NUMBA or k_voters < NUMBA_MIN_ACTORS or rule != "Prop":
+        return None
+    try:
+        from detente.models._smp_numba import coalition_batch
+    except ImportError:  # numba not installed: the numpy kernel
+        return None
+    return coalition_batch
+
+
 MIN_COALITION_PCE = 1e-8
 MIN_COALITION_CHALLENGE = 1e-10
 BINARY_THRESHOLD = 1e-8
@@ -209,6 +224,11 @@ def coalitions(w: np.ndarray, u: np.ndarray, rule: str) -> np.ndarray:
     if compiled is not None:
         out = np.empty((m, m))
         compiled(np.ascontiguousarray(w, dtype=float), np.ascontiguousarray(u), MIN_COALITION_PCE, out)
+        return out
+    batch = _compiled_coalition_batch(rule, k_voters) if len(lead) == 1 and k_voters else None
+    if batch is not None:
+        out = np.empty((*lead, m, m))
+        batch(np.ascontiguousarray(w, dtype=float), np.ascontiguousarray(u), MIN_COALITION_PCE, out)
         return out
     uk = np.ascontiguousarray(np.moveaxis(u, -2, 0))  # (K, ..., M), C order: sums run in voter order
     acc = np.full((*lead, m, m), MIN_COALITION_PCE)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["challenge_rows"]
+__all__ = ["bargain_values", "challenge_rows", "coalition_batch", "coalition_matrix"]
 
 
 @njit(inline="always")
@@ -143,6 +143,13 @@ def coalition_matrix(w: np.ndarray, u: np.ndarray, floor: float, out: np.ndarray
 
 
 @njit(cache=True, error_model="numpy")
+def coalition_batch(w: np.ndarray, u: np.ndarray, floor: float, out: np.ndarray) -> None:
+    """:func:`coalition_matrix` for G independent elections: ``u`` (G, K, M), ``out`` (G, M, M)."""
+    for g in range(u.shape[0]):
+        coalition_matrix(w, u[g], floor, out[g])
+
+
+@njit(cache=True, error_model="numpy")
 def bargain_values(
     uobj: np.ndarray,
     ui_new: np.ndarray,
@@ -154,19 +161,47 @@ def bargain_values(
     """``out[a, m]``: the mean over positions n of actor a's utility in the state bargain m produces.
 
     Position n keeps ``uobj[a, n]`` unless it is bargain m's initiator (``ui_new[a, m]``) or receiver
-    (``uj_new[a, m]``); the sum over n runs in index order from n = 0, then is multiplied by 1 / N,
-    as :func:`detente.models._smp_kernel._bargain_values` computes it.
+    (``uj_new[a, m]``, which wins if it is both); the sum over n runs in index order from n = 0, then
+    is multiplied by 1 / N, as :func:`detente.models._smp_kernel._bargain_values` computes it. For each
+    position n, the few bargains n is a party to get their own addend first (kept aside), then every
+    bargain gets ``uobj[a, n]`` added in one vectorised loop, then the kept sums are put back: each
+    sum receives exactly one addend per position, in order.
     """
     n, n_b = ui_new.shape
     inv = 1.0 / n
+    # bargains by party: those of position k are parties[start[k]:start[k + 1]]
+    start = np.zeros(n + 1, np.int64)
+    for m in range(n_b):
+        start[init[m] + 1] += 1
+        if rcvr[m] != init[m]:
+            start[rcvr[m] + 1] += 1
+    for k in range(n):
+        start[k + 1] += start[k]
+    parties = np.empty(start[n], np.int64)
+    fill = start[:n].copy()
+    for m in range(n_b):
+        parties[fill[init[m]]] = m
+        fill[init[m]] += 1
+        if rcvr[m] != init[m]:
+            parties[fill[rcvr[m]]] = m
+            fill[rcvr[m]] += 1
+    acc = np.empty(n_b)
+    kept = np.empty(n_b)
     for a in range(n):
-        acc = np.empty(n_b)
-        for m in range(n_b):
-            acc[m] = uj_new[a, m] if rcvr[m] == 0 else (ui_new[a, m] if init[m] == 0 else uobj[a, 0])
-        for k in range(1, n):
+        for k in range(n):
             base = uobj[a, k]
-            for m in range(n_b):
-                v = uj_new[a, m] if rcvr[m] == k else (ui_new[a, m] if init[m] == k else base)
-                acc[m] = acc[m] + v
+            lo, hi = start[k], start[k + 1]
+            for q in range(lo, hi):
+                m = parties[q]
+                v = uj_new[a, m] if rcvr[m] == k else ui_new[a, m]
+                kept[q - lo] = v if k == 0 else acc[m] + v
+            if k == 0:
+                for m in range(n_b):
+                    acc[m] = base
+            else:
+                for m in range(n_b):
+                    acc[m] = acc[m] + base
+            for q in range(lo, hi):
+                acc[parties[q]] = kept[q - lo]
         for m in range(n_b):
             out[a, m] = inv * acc[m]
