@@ -10,6 +10,7 @@ from detente.validation import mixture as mx
 from detente.validation.deu import (
     CapabilityScheme,
     DeuIssue,
+    _council_game,
     load_dev,
     procedure_power,
     regimes,
@@ -86,6 +87,9 @@ def test_lisbon_double_majority_regime():
     assert len(lisbon.members) == 28 and lisbon.qvote == 16  # 55% of 28 members
     assert lisbon.qpop == np.ceil(0.65 * sum(lisbon.population.values()))
     assert next(r for r in regimes() if r.name == "EU-27 (Lisbon)").qvote == 15
+    # a blocking minority needs four members: any 25 of 28 win, whatever their population
+    assert lisbon.blocking_min == 4 and _council_game(lisbon, "QMV").winning_size == 25
+    assert all(r.blocking_min is None for r in regimes() if "Lisbon" not in r.name)
 
 
 def test_atoms_and_features_hand_checked():
@@ -252,3 +256,23 @@ def test_shipped_best_is_the_pool_of_the_four_schemes():
         model = shipped.model(fold)
         assert isinstance(model, mx.PooledMixture) and model.conformal is not None
         assert [c.scheme for c in model.components] == list(mx.SCHEME_GRID)
+
+
+def test_beats_reference_under_lisbon_uses_both_criteria_and_the_blocking_minority():
+    from dataclasses import replace
+
+    lisbon = next(r for r in regimes() if r.name == "EU-28 (Lisbon)")
+    states = sorted(lisbon.members, key=lambda s: lisbon.population[s])  # smallest first
+
+    def issue(for_v):
+        positions = {s: (100.0 if s in for_v else 0.0) for s in states}
+        return replace(_issue(positions=positions, reference=0.0), decided=date(2016, 3, 1))
+
+    small25 = states[:25]  # all but the three largest: far below 65% of the population
+    big15 = states[-15:]  # the fifteen largest: over 65% of the population, but 15 < 16 members
+    assert sum(lisbon.population[s] for s in small25) < 0.65 * sum(lisbon.population.values())
+    assert sum(lisbon.population[s] for s in big15) > 0.65 * sum(lisbon.population.values())
+    assert mx._beats_reference(issue(small25), 100.0) == 1.0  # three cannot block
+    assert mx._beats_reference(issue(states[:24]), 100.0) == 0.0  # the four largest against: they block
+    assert mx._beats_reference(issue(big15), 100.0) == 0.0  # the member criterion fails
+    assert mx._beats_reference(issue(states[-16:]), 100.0) == 1.0  # 16 largest: both criteria hold

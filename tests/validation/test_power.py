@@ -9,7 +9,11 @@ from detente.errors import ParameterError
 from detente.validation.power import VotingGame, _swings_enumeration, banzhaf, shapley_shubik, swing_counts
 
 
-def brute_shapley(weights, quotas):
+def _wins(total, count, quotas, size):
+    return bool(np.all(total >= quotas) or (size is not None and count >= size))
+
+
+def brute_shapley(weights, quotas, size=None):
     """Shapley-Shubik by listing every ordering (tiny games only)."""
     w = np.array(weights, dtype=float)
     n = w.shape[1]
@@ -17,24 +21,25 @@ def brute_shapley(weights, quotas):
     orders = list(permutations(range(n)))
     for order in orders:
         total = np.zeros(w.shape[0])
-        for player in order:
-            before = np.all(total >= quotas)
+        for count, player in enumerate(order):
+            before = _wins(total, count, quotas, size)
             total = total + w[:, player]
-            if not before and np.all(total >= quotas):
+            if not before and _wins(total, count + 1, quotas, size):
                 pivots[player] += 1
                 break
     return pivots / len(orders)
 
 
-def brute_banzhaf(weights, quotas):
+def brute_banzhaf(weights, quotas, size=None):
     w = np.array(weights, dtype=float)
     n = w.shape[1]
     swings = np.zeros(n)
     for mask in range(1 << n):
-        members = [(mask >> i) & 1 for i in range(n)]
-        wins = np.all(w @ np.array(members) >= quotas)
+        members = np.array([(mask >> i) & 1 for i in range(n)])
+        k = int(members.sum())
+        wins = _wins(w @ members, k, quotas, size)
         for i in range(n):
-            if members[i] and wins and not np.all(w @ np.array(members) - w[:, i] >= quotas):
+            if members[i] and wins and not _wins(w @ members - w[:, i], k - 1, quotas, size):
                 swings[i] += 1
     return swings / swings.sum()
 
@@ -65,6 +70,35 @@ def test_multi_criterion_matches_brute_force(players, share, qmin):
     g = VotingGame(tuple(tuple(float(x) for x in w) for w in weights), tuple(float(q) for q in quotas))
     np.testing.assert_allclose(shapley_shubik(g), brute_shapley(weights, quotas), atol=1e-12)
     np.testing.assert_allclose(banzhaf(g), brute_banzhaf(weights, quotas), atol=1e-12)
+
+
+@given(
+    st.lists(st.tuples(st.integers(1, 9), st.integers(0, 50)), min_size=2, max_size=6),
+    st.floats(0.5, 1.0),
+    st.integers(1, 3),
+)
+def test_a_winning_size_clause_matches_brute_force(players, share, blocking):
+    """The Lisbon shape: members and population quotas, or all but (blocking - 1) members win."""
+    pop = [p[1] for p in players]
+    n = len(players)
+    quotas = [np.ceil(0.55 * n), share * sum(pop)]
+    weights = [[1] * n, pop]
+    size = n - blocking + 1
+    g = VotingGame(tuple(tuple(float(x) for x in w) for w in weights), tuple(quotas), size)
+    np.testing.assert_allclose(shapley_shubik(g), brute_shapley(weights, quotas, size), atol=1e-12)
+    # (a game nobody can swing, e.g. every population 0 and a quota above it: banzhaf gives zeros)
+    np.testing.assert_allclose(banzhaf(g), np.nan_to_num(brute_banzhaf(weights, quotas, size)), atol=1e-12)
+
+
+def test_the_size_clause_takes_power_from_a_large_player():
+    """Three small players and one large: 3 members and 65 of 100 population win, or any 3 members."""
+    weights = ((1.0,) * 4, (1.0, 1.0, 1.0, 97.0))
+    plain = VotingGame(weights, (3.0, 65.0))  # the large player and two small ones
+    np.testing.assert_allclose(shapley_shubik(plain), [1 / 6, 1 / 6, 1 / 6, 1 / 2])
+    clause = VotingGame(weights, (3.0, 65.0), 3)  # any three: a symmetric 3-of-4 majority
+    np.testing.assert_allclose(shapley_shubik(clause), [0.25] * 4)
+    same = VotingGame(weights, (3.0, 65.0), 4)  # all four win anyway: the clause changes nothing
+    np.testing.assert_allclose(shapley_shubik(same), shapley_shubik(plain))
 
 
 def test_generating_function_and_enumeration_agree_on_the_eu15_council():

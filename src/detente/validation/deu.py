@@ -396,7 +396,8 @@ class Regime:
     """The Council's qualified-majority rule in one period.
 
     ``votes`` and ``population`` map member-state codes to votes and population (100,000s);
-    a QMV coalition needs ``qvote`` votes, ``qmin`` members and ``qpop`` population.
+    a QMV coalition needs ``qvote`` votes, ``qmin`` members and ``qpop`` population, or, where
+    ``blocking_min`` is set (Lisbon), it wins whenever fewer than ``blocking_min`` members oppose it.
     """
 
     name: str
@@ -406,6 +407,7 @@ class Regime:
     qvote: float
     qmin: int
     qpop: float
+    blocking_min: int | None = None
 
     @property
     def members(self) -> tuple[str, ...]:
@@ -437,11 +439,13 @@ def regimes() -> tuple[Regime, ...]:
     Under Lisbon ``votes`` gives every member 1 (the member criterion) and ``population`` carries the
     population criterion.
 
-    Caveats of the Lisbon regimes: the weights file holds one population figure per state (the
+    A blocking minority must include at least four members (Art. 16(4) TEU), so under Lisbon a
+    coalition of all but three members wins whatever its population (``blocking_min=4``).
+
+    Caveat of the Lisbon regimes: the weights file holds one population figure per state (the
     Nice-era figures, ``eu25_ap``), not the Council's yearly figures, so they stand in for the
-    population criterion; and the blocking-minority clause (a coalition of all but three members
-    wins whatever its population) is left out, which leaves a conjunctive two-criterion game. The
-    development file has no post-2013 issue, so neither affects the cross-validated figures.
+    population criterion. The development file has no post-2013 issue, so this does not affect the
+    cross-validated figures.
     """
     table = _weights_table()
 
@@ -467,6 +471,7 @@ def regimes() -> tuple[Regime, ...]:
             float(np.ceil(0.55 * n)),
             0,
             pop_quota(members, 0.65),
+            blocking_min=4,
         )
 
     return (
@@ -535,7 +540,8 @@ def _council_game(regime: Regime, voting_rule: str) -> VotingGame:
     if regime.qpop:
         weights.append(tuple(regime.population[s] for s in members))
         quotas.append(regime.qpop)
-    return VotingGame(tuple(weights), tuple(quotas))
+    size = None if regime.blocking_min is None else n - regime.blocking_min + 1
+    return VotingGame(tuple(weights), tuple(quotas), size)
 
 
 def veto_institutions(procedure: str, voting_rule: str) -> tuple[str, ...]:

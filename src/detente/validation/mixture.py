@@ -161,13 +161,18 @@ def _beats_reference(issue: DeuIssue, value: float) -> float:
     if issue.voting_rule == "Unan":
         return float(len(prefer) == len(states))
     regime = regime_for(issue)
-    votes = regime.population if "Lisbon" in regime.name else regime.votes
+    if regime.blocking_min is not None:  # Lisbon: 55% of the members and 65% of the population, or
+        # fewer than blocking_min members against (shares of the states with a position)
+        pop = regime.population
+        held, total = sum(pop.get(a, 0.0) for a in prefer), sum(pop.get(a, 0.0) for a in states)
+        double = len(prefer) >= regime.qvote / len(regime.votes) * len(states) and held >= (
+            regime.qpop / sum(pop.values()) * total
+        )
+        return float(double or len(states) - len(prefer) < regime.blocking_min)
+    votes = regime.votes
     held = sum(votes.get(a, 0.0) for a in prefer)
     total = sum(votes.get(a, 0.0) for a in states)
-    share = (
-        regime.qpop / sum(votes.values()) if "Lisbon" in regime.name else regime.qvote / sum(votes.values())
-    )
-    return float(total > 0 and held >= share * total)
+    return float(total > 0 and held >= regime.qvote / sum(votes.values()) * total)
 
 
 def atom_features(issue: DeuIssue, scheme: CapabilityScheme) -> tuple[np.ndarray, np.ndarray]:

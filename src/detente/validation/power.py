@@ -9,7 +9,8 @@ Computation, always exact (no sampling):
 
 * one criterion: generating functions (dynamic programming over the vote total and the coalition
   size), polynomial in the number of players and the total weight; weights must then be integers;
-* several criteria: enumeration of all 2^n coalitions, vectorised with numpy (winning flags built
+* several criteria (or a size clause, :attr:`VotingGame.winning_size`): enumeration of all 2^n
+  coalitions, vectorised with numpy (winning flags built
   by meet-in-the-middle sums of two halves of the players), for up to :data:`MAX_ENUMERATION`
   players (27 players, the EU-27 Council, take about ten seconds and 0.5 GB).
 
@@ -50,10 +51,16 @@ class VotingGame:
         ``weights[k][i]`` is player i's weight under criterion k.
     quotas : tuple of float
         A coalition wins when its total weight reaches ``quotas[k]`` for every k.
+    winning_size : int or None
+        A coalition of at least this many players also wins (None: no such clause).
     """
 
     weights: tuple[tuple[float, ...], ...]
     quotas: tuple[float, ...]
+    winning_size: int | None = None
+    """If set, a coalition of at least this many players wins whatever its weights (the Lisbon
+    Council's blocking-minority clause: a blocking minority needs four members, so any coalition of
+    all but three members wins)."""
 
     def __post_init__(self) -> None:
         if not self.weights or len(self.weights) != len(self.quotas):
@@ -118,7 +125,7 @@ def swing_counts(game: VotingGame) -> np.ndarray:
 
 @lru_cache(maxsize=32)
 def _swing_counts(game: VotingGame) -> np.ndarray:
-    if len(game.weights) == 1:
+    if len(game.weights) == 1 and game.winning_size is None:
         return _swings_generating_function(np.array(game.weights[0]), game.quotas[0])
     if game.n_players > MAX_ENUMERATION:
         raise ParameterError(
@@ -126,7 +133,7 @@ def _swing_counts(game: VotingGame) -> np.ndarray:
             where="VotingGame",
             fix=f"use at most {MAX_ENUMERATION} players, or a single-criterion game",
         )
-    return _swings_enumeration(np.array(game.weights), np.array(game.quotas))
+    return _swings_enumeration(np.array(game.weights), np.array(game.quotas), game.winning_size)
 
 
 def _swings_generating_function(w: np.ndarray, quota: float) -> np.ndarray:
@@ -158,7 +165,7 @@ def _swings_generating_function(w: np.ndarray, quota: float) -> np.ndarray:
     return np.rint(out)
 
 
-def _swings_enumeration(w: np.ndarray, quotas: np.ndarray) -> np.ndarray:
+def _swings_enumeration(w: np.ndarray, quotas: np.ndarray, winning_size: int | None = None) -> np.ndarray:
     """Swings by coalition size, enumerating all 2^n coalitions (bit i of a coalition = player i)."""
     n = w.shape[1]
     n_lo = n // 2
@@ -180,8 +187,11 @@ def _swings_enumeration(w: np.ndarray, quotas: np.ndarray) -> np.ndarray:
         ok = np.ones((stop - start, 1 << n_lo), dtype=bool)
         for k in range(w.shape[0]):
             ok &= hi_sums[start:stop, k, None] + lo_sums[None, :, k] >= quotas[k] - tol
+        sizes = hi_size[start:stop, None] + lo_size[None, :]
+        if winning_size is not None:
+            ok |= sizes >= winning_size
         wins[start << n_lo : stop << n_lo] = ok.ravel()
-        size[start << n_lo : stop << n_lo] = (hi_size[start:stop, None] + lo_size[None, :]).ravel()
+        size[start << n_lo : stop << n_lo] = sizes.ravel()
     out = np.zeros((n, n))
     for i in range(n):
         view_w = wins.reshape(-1, 2, 1 << i)
