@@ -30,8 +30,9 @@ def test_every_block_size_gives_the_bits_of_the_voter_loop(
         assert got.tobytes() == want.tobytes(), n
 
 
-def test_probabilities_hold_no_actors_cubed_array() -> None:
+def test_probabilities_hold_no_actors_cubed_array(monkeypatch: pytest.MonkeyPatch) -> None:
     """200 actors: an actors^3 array of votes would take 61 MiB; the blocks take well under 8."""
+    monkeypatch.setattr(kernel, "USE_NUMBA", False)  # the numpy path (the compiled one holds no block)
     rng = np.random.default_rng(3)
     n = 200
     x, w, r = rng.uniform(0, 100, n), rng.uniform(0.1, 1.0, n), rng.uniform(0.5, 2.0, n)

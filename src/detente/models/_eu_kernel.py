@@ -29,8 +29,10 @@ priorities (random ones in the Monte Carlo variant), ties go to the sender with 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Literal
 
 import numpy as np
@@ -72,6 +74,24 @@ VOTER_BLOCK = 65_536
 """Votes (voters x positions x positions) :func:`probabilities` holds at once: small enough to stay
 in cache, large enough that few actors need a single block."""
 
+NUMBA_MIN_ACTORS = 150
+"""From this many actors on, the vote sums and the powers run compiled (numba) when numba is
+installed and :data:`USE_NUMBA` is true; below, importing numba costs more than it saves."""
+
+USE_NUMBA = os.environ.get("DETENTE_NUMBA", "1") != "0"
+"""Use the compiled kernels when numba is installed (``DETENTE_NUMBA=0`` turns them off)."""
+
+
+def _compiled(n_actors: int) -> ModuleType | None:
+    """The compiled kernels (:mod:`detente.models._eu_numba`) if they apply to ``n_actors``, else None."""
+    if not USE_NUMBA or n_actors < NUMBA_MIN_ACTORS:
+        return None
+    try:
+        from detente.models import _eu_numba
+    except ImportError:  # numba not installed: the numpy kernels
+        return None
+    return _eu_numba
+
 
 def power(base: np.ndarray, exponent: np.ndarray | float) -> np.ndarray:
     """``base ** exponent`` element-wise through C's ``pow``, identical on every CPU.
@@ -82,6 +102,11 @@ def power(base: np.ndarray, exponent: np.ndarray | float) -> np.ndarray:
     base = np.maximum(np.asarray(base, dtype=float), 0.0)
     if exponent.size and np.all(exponent == 1.0):
         return np.broadcast_to(base, np.broadcast_shapes(base.shape, exponent.shape)).copy()
+    b, e = np.broadcast_arrays(base, exponent)
+    compiled = _compiled(math.isqrt(b.size))  # an actors x actors table from NUMBA_MIN_ACTORS on
+    if compiled is not None:
+        flat = compiled.pow_array(np.ascontiguousarray(b).ravel(), np.ascontiguousarray(e).ravel())
+        return flat.reshape(b.shape)
     return np.asarray(_pow(base, exponent), dtype=float)
 
 
@@ -190,6 +215,13 @@ def probabilities(
     """
     n = x.size
     dist = _distances(x, r, delta)
+    compiled = _compiled(n)
+    if compiled is not None:  # the same sums in the same order, fused (see _eu_numba)
+        mode = 0 if normalisation == "pair" else (1 if sequential else 2)
+        num, pair_den, den = compiled.vote_sums(
+            np.ascontiguousarray(dist), np.ascontiguousarray(w, dtype=float), mode
+        )
+        return _shares(x, num, pair_den, den, normalisation)
     num = np.zeros((n, n))
     pair_den = np.zeros((n, n))
     den = 0.0
@@ -211,6 +243,14 @@ def probabilities(
         else:  # numpy's pairwise sum of each voter's votes, then voter by voter: as deterministic
             for k in range(size.shape[0]):
                 den = den + float(np.add.reduce(size[k], axis=None))
+    return _shares(x, num, pair_den, den, normalisation)
+
+
+def _shares(
+    x: np.ndarray, num: np.ndarray, pair_den: np.ndarray, den: float, normalisation: Normalisation
+) -> np.ndarray:
+    """P from the summed votes: numerators over the pair's or over all absolute votes (section 5)."""
+    n = x.size
     same = x[:, None] == x[None, :]
     if normalisation == "pair":
         with np.errstate(invalid="ignore", divide="ignore"):
