@@ -220,7 +220,8 @@ def coalitions(w: np.ndarray, u: np.ndarray, rule: str) -> np.ndarray:
     """
     u = np.asarray(u, dtype=float)
     lead, (k_voters, m) = u.shape[:-2], u.shape[-2:]
-    compiled = _compiled_coalitions(rule, m) if not lead and k_voters else None
+    # compiled from NUMBA_MIN_ACTORS voters or options on (the numpy blocks hold up to BLOCK elements)
+    compiled = _compiled_coalitions(rule, max(m, k_voters)) if not lead and k_voters else None
     if compiled is not None:
         out = np.empty((m, m))
         compiled(np.ascontiguousarray(w, dtype=float), np.ascontiguousarray(u), MIN_COALITION_PCE, out)
@@ -393,7 +394,7 @@ def group_positions(x: np.ndarray) -> np.ndarray:
     n = x.shape[0]
     rep = np.empty(n, dtype=np.int64)
     is_rep = np.zeros(n, dtype=bool)
-    step = max(1, BLOCK // max(1, n * x.shape[1]))
+    step = max(1, CACHE_BLOCK // max(1, n * x.shape[1]))
     for start in range(0, n, step):  # distances of a block of actors to every actor at once
         diff = x[None, :, :] - x[start : start + step, None, :]
         close = np.sqrt((diff * diff).sum(axis=-1)) < SAME_POSITION  # [i, r]: same bits as one by one

@@ -264,15 +264,11 @@ class SMP(ForecastModel):
         self, scenario: Scenario, *, seed: SeedLike = None, on_round: OnRound | None = None
     ) -> Forecast:
         """Run the SMP on ``scenario`` and report every state (see the class docstring)."""
-        rounds: list[Round] = []
-
-        def keep(r: Round) -> None:  # each state is reported once, as soon as it is set up
-            rounds.append(r)
-            if on_round is not None:
-                on_round(r)
-
-        run = self.run(scenario, seed=seed, on_round=keep, keep_states=False)
-        assert [r.index for r in rounds] == list(range(run.n_states))
+        run = self.run(scenario, seed=seed, on_round=on_round, keep_states=False)
+        run.setups[-1] = run.setups[-1].released()  # what follows needs no N x N array
+        # the rounds are built after the run (again, if on_round saw them): its arrays are gone by now
+        held = _stance_issues(scenario)
+        rounds = [_round(scenario, run, t, held) for t in range(run.n_states)]
         final = run.setups[-1]
         x = run.positions[-1]
         if not (np.all(np.isfinite(x)) and np.all(np.isfinite(final.group_prob))):
