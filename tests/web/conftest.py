@@ -47,12 +47,6 @@ def sid(app) -> int:
     return int(app.state.first_scenario)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real uvicorn server running the workbench on a free loopback port; yields its base URL."""
@@ -62,18 +56,23 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     root = tmp_path_factory.mktemp("workbench")
     application = create_app(root / "workspace", allowed_hosts=LOOPBACK_HOSTS, ledger=str(root / "none.db"))
-    port = free_port()
+    # The listening socket is bound here and handed to uvicorn, so no other process can take the
+    # port between choosing it and serving on it.
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = int(sock.getsockname()[1])
     server = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the workbench server did not start")
+            pytest.fail(f"the workbench server did not start (thread alive: {thread.is_alive()})")
         time.sleep(0.05)
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+    sock.close()
 
 
 @pytest.fixture(scope="module")
