@@ -268,7 +268,11 @@ class SMP(ForecastModel):
         run.setups[-1] = run.setups[-1].released()  # what follows needs no N x N array
         # the rounds are built after the run (again, if on_round saw them): its arrays are gone by now
         held = _stance_issues(scenario)
-        rounds = [_round(scenario, run, t, held) for t in range(run.n_states)]
+        rounds = []
+        for t in range(run.n_states):
+            rounds.append(_round(scenario, run, t, held))
+            if t:  # turn t - 1 is reported: its bargains are not needed again (the peak is here)
+                run.turns[t - 1] = run.turns[t - 1].released()
         final = run.setups[-1]
         x = run.positions[-1]
         if not (np.all(np.isfinite(x)) and np.all(np.isfinite(final.group_prob))):
