@@ -25,21 +25,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_smp import random_scenario
 
 
-def best_of(func, repeat: int = 3) -> float:
+def best_of(func, repeat: int = 3, clock=time.perf_counter) -> float:
+    """The shortest of ``repeat`` runs of ``func`` by ``clock`` (wall time; ``time.process_time``: CPU)."""
     times = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = clock()
         func()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-def cpu_of(func, repeat: int = 2) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.process_time()
-        func()
-        times.append(time.process_time() - start)
+        times.append(clock() - start)
     return min(times)
 
 
@@ -74,7 +66,7 @@ def large() -> None:
         for on in (False, True):
             kernel.USE_NUMBA = on
             model.forecast(s)  # warm-up
-            cpu[on] = cpu_of(lambda m=model, s=s: m.forecast(s))
+            cpu[on] = best_of(lambda m=model, s=s: m.forecast(s), 2, time.process_time)
             out[on] = model.forecast(s).model_dump_json()
         print(
             f"{n:6d} | {cpu[False]:13.3f} | {cpu[True]:16.3f} | {cpu[False] / cpu[True]:5.1f} | "
