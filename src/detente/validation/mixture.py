@@ -220,7 +220,7 @@ class _Design:
     spread: np.ndarray
 
 
-_FeatureCache = dict[tuple[int, str], tuple[np.ndarray, np.ndarray, float, float]]
+_FeatureCache = dict[tuple[int, CapabilityScheme], tuple[np.ndarray, np.ndarray, float, float]]
 """Features, atoms and compromise of (issue, scheme), kept for the length of one cross-validation."""
 
 
@@ -231,7 +231,7 @@ def _design(
     blocks, values, start, size, chosen, centre, spread = [], [], [], [], [], [], []
     pos = 0
     for issue in issues:
-        key = (id(issue), scheme.kind)
+        key = (id(issue), scheme)  # issues outlive the cache (one cross-validation run)
         if cache is not None and key in cache:
             v, F, m, sd = cache[key]
         else:
