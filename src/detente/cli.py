@@ -330,7 +330,9 @@ def run(
                 chosen,
                 seed=seed,
                 on_model=lambda name: status.update(f"forecasting: {name} ({next(done)}/{n})"),
-                on_round=lambda name, r: status.update(f"forecasting: {name}, round {r.index}"),
+                on_round=(lambda name, r: status.update(f"forecasting: {name}, round {r.index}"))
+                if console.is_terminal
+                else None,
             )
         if not comparison.forecasts:
             analyses.cancel()
@@ -390,10 +392,13 @@ def forecast(
         s = load(scenario)
         m = get_model(model, **parse_params(param))
         with console.status(f"forecasting with {m.name}") as status:
+            # the round counter is drawn only on a terminal; elsewhere no round is built for it
             f = m.forecast(
                 s,
                 seed=seed,
-                on_round=lambda r: status.update(f"forecasting with {m.name}: round {r.index} done"),
+                on_round=(lambda r: status.update(f"forecasting with {m.name}: round {r.index} done"))
+                if console.is_terminal
+                else None,
             )
         rounds = rounds_table(s, f)
         if rounds:
