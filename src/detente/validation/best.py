@@ -22,17 +22,15 @@ which is deterministic for a given seed (the default 0), whatever the number of 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
 from typing import Any
 
 import numpy as np
 
-from detente.errors import InputError
 from detente.models import ALL_MODELS
+from detente.validation._shipped import read_shipped
 from detente.validation.backtest import MonteCarlo, Simulation, simulate
 from detente.validation.crossval import CrossValidation, Predictor, assign_folds, crossvalidate
 from detente.validation.deu import SCHEMES, deu_cases, load_dev
@@ -188,13 +186,5 @@ class Shipped:
 @lru_cache(maxsize=1)
 def load_shipped() -> Shipped:
     """The ``best.json`` shipped in the package."""
-    resource = files("detente.validation").joinpath(BEST_FILE)
-    try:
-        raw = json.loads(resource.read_text("utf-8"))
-    except FileNotFoundError:
-        raise InputError(
-            "the package has no fitted best model (best.json)",
-            source=BEST_FILE,
-            fix="run `detente backtest refit --out src/detente/validation/best.json`",
-        ) from None
+    raw = read_shipped(BEST_FILE, "detente backtest refit --json src/detente/validation/best.json")
     return Shipped(raw)

@@ -47,18 +47,16 @@ and one on the whole file::
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib.resources import files
 from typing import Any
 
 import numpy as np
 from scipy.optimize import minimize
 
-from detente.errors import InputError
+from detente.validation._shipped import read_shipped
 from detente.validation.deu import (
     CapabilityScheme,
     DeuIssue,
@@ -738,15 +736,9 @@ class ShippedMixture:
 @lru_cache(maxsize=1)
 def load_shipped_mixture() -> ShippedMixture:
     """The ``mixture.json`` shipped in the package."""
-    resource = files("detente.validation").joinpath(MIXTURE_FILE)
-    try:
-        raw = json.loads(resource.read_text("utf-8"))
-    except FileNotFoundError:
-        raise InputError(
-            "the package has no fitted mixture model (mixture.json)",
-            source=MIXTURE_FILE,
-            fix="run `detente backtest refit-mixture --json src/detente/validation/mixture.json`",
-        ) from None
+    raw = read_shipped(
+        MIXTURE_FILE, "detente backtest refit-mixture --json src/detente/validation/mixture.json"
+    )
     return ShippedMixture(raw)
 
 
