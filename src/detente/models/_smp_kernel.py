@@ -24,6 +24,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from types import ModuleType
 
 import numpy as np
 
@@ -64,61 +65,71 @@ THREAD_MIN_WORK = 1_000_000
 """Below this many (initiator, target, third party) triples, the calculus runs in one thread."""
 
 NUMBA_MIN_ACTORS = 150
-"""From this many actors on, the challenge calculus, the elections and the bargain values run compiled
-(numba) when numba is installed and :data:`USE_NUMBA` is true. Below, importing numba (about 0.35 s
-of CPU and 125 MB) costs more than the compiled loops save in one run."""
+"""Without the compiled extension, from this many actors on the challenge calculus, the elections and
+the bargain values run compiled by numba when it is installed and :data:`USE_NUMBA` is true. Below,
+importing numba (about 0.3 s of CPU and 100 MB) costs more than the compiled loops save in one run."""
 
 USE_NUMBA = os.environ.get("DETENTE_NUMBA", "1") != "0"
-"""Use the compiled challenge calculus when numba is installed (environment: ``DETENTE_NUMBA=0`` turns
-it off). Results are the same to the last bit either way (tested)."""
+"""Use compiled kernels (the extension, or numba) where available (environment: ``DETENTE_NUMBA=0``
+turns both off). Results are the same to the last bit either way (tested)."""
+
+BACKEND: str | None = None
+"""Which compiled kernels to use: ``None`` the best available (the extension ``_smp_ext`` at every
+size, else numba from :data:`NUMBA_MIN_ACTORS` actors), ``"ext"`` or ``"numba"`` only that one (tests
+use these to check each path against numpy)."""
+
+
+def _extension() -> ModuleType | None:
+    """The compiled extension :mod:`detente.models._smp_ext`, or None where it was not built."""
+    try:
+        from detente.models import _smp_ext
+    except ImportError:  # built without a C compiler: numba or numpy
+        return None
+    return _smp_ext
+
+
+def _compiled(name: str, n: int) -> Callable[..., None] | None:
+    """The compiled kernel ``name`` for a problem of ``n`` actors (or voters), or None (numpy)."""
+    if not USE_NUMBA:
+        return None
+    if BACKEND in (None, "ext"):
+        ext = _extension()
+        if ext is not None:
+            return getattr(ext, name)
+        if BACKEND == "ext":
+            return None
+    if n < NUMBA_MIN_ACTORS:
+        return None
+    try:
+        from detente.models import _smp_numba
+    except ImportError:  # numba not installed: the numpy kernel
+        return None
+    return getattr(_smp_numba, name)
 
 
 def _compiled_calculus(opts: SMPOptions, n: int) -> Callable[..., None] | None:
     """The compiled challenge calculus for these options, or None (numpy) if it does not apply."""
-    if not USE_NUMBA or n < NUMBA_MIN_ACTORS or opts.voting_rule != "Prop" or opts.third_party_swing:
+    if opts.voting_rule != "Prop" or opts.third_party_swing:
         return None
-    try:
-        from detente.models._smp_numba import challenge_rows
-    except ImportError:  # numba not installed: the numpy kernel
-        return None
-    return challenge_rows
+    return _compiled("challenge_rows", n)
 
 
 def _compiled_bargain_values(n: int) -> Callable[..., None] | None:
     """The compiled bargain values for ``n`` actors, or None (numpy)."""
-    if not USE_NUMBA or n < NUMBA_MIN_ACTORS:
-        return None
-    try:
-        from detente.models._smp_numba import bargain_values
-    except ImportError:  # numba not installed: the numpy kernel
-        return None
-    return bargain_values
+    return _compiled("bargain_values", n)
 
 
 def _compiled_coalitions(rule: str, m: int) -> Callable[..., None] | None:
     """The compiled coalition strengths of one Prop election among ``m`` options, or None (numpy)."""
-    if not USE_NUMBA or m < NUMBA_MIN_ACTORS or rule != "Prop":
-        return None
-    try:
-        from detente.models._smp_numba import coalition_matrix
-    except ImportError:  # numba not installed: the numpy kernel
-        return None
-    return coalition_matrix
+    return _compiled("coalition_matrix", m) if rule == "Prop" else None
 
 
 def _compiled_coalition_batch(rule: str, k_voters: int) -> Callable[..., None] | None:
     """The compiled coalition strengths of a batch of Prop elections with ``k_voters`` voters, or None.
 
-    The queue elections: a few options each, voted on by every actor; compiled from
-    :data:`NUMBA_MIN_ACTORS` actors on.
+    The queue elections: a few options each, voted on by every actor.
     """
-    if not USE_NUMBA or k_voters < NUMBA_MIN_ACTORS or rule != "Prop":
-        return None
-    try:
-        from detente.models._smp_numba import coalition_batch
-    except ImportError:  # numba not installed: the numpy kernel
-        return None
-    return coalition_batch
+    return _compiled("coalition_batch", k_voters) if rule == "Prop" else None
 
 
 MIN_COALITION_PCE = 1e-8
@@ -548,8 +559,9 @@ def challenge_decisions(
     g_out = np.zeros((n, n))
     compiled = _compiled_calculus(opts, n) if opts.third_party_commit in _COMMITS else None
     if compiled is not None:
+        c = np.ascontiguousarray  # the extension takes C-ordered arrays (numba any order)
         compiled(
-            uobj, uni_t, unn_t, dmin, np.ascontiguousarray(rho_t), one_minus, w, total_sal,
+            c(uobj), c(uni_t), c(unn_t), c(dmin), c(rho_t), c(one_minus), c(w), c(total_sal),
             MIN_COALITION_CHALLENGE, _COMMITS[opts.third_party_commit], p_out, g_out,
         )  # fmt: skip
         return p_out, g_out
@@ -732,7 +744,8 @@ def _bargain_values(
     uj_new = utility(distances(y, sal, bj), st.risk[:, None])
     compiled = _compiled_bargain_values(n)
     if compiled is not None and n_b:
-        compiled(st.uobj, ui_new, uj_new, np.asarray(init, np.int64), np.asarray(rcvr, np.int64), out)
+        c = np.ascontiguousarray
+        compiled(c(st.uobj), c(ui_new), c(uj_new), c(init, np.int64), c(rcvr, np.int64), out)
         return out
     step = max(1, BLOCK // max(1, n * n))
     base = st.uobj.T  # [n, a]
