@@ -15,7 +15,7 @@
 /* On x86-64 with GCC, each kernel is also compiled for AVX2 and picked at run time (four doubles per
  * vector instead of two; the same operations per element, so the same results). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define SMP_CLONES __attribute__((target_clones("avx2", "default")))
+#define SMP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define SMP_CLONES
 #endif
