@@ -273,3 +273,34 @@ def test_models_says_which_models_honour_vetoes():
         veto = next(x for x in lines[start:] if x.startswith("  veto players:"))
         expected = "honoured" if cls.tags.honours_vetoes else "not honoured"
         assert veto.startswith(f"  veto players: {expected}"), (cls.name, veto)
+
+
+def test_forecast_on_a_terminal_counts_rounds_and_prints_the_same_tables(monkeypatch):
+    """On a terminal the status line shows each round (the model's on_round callback); off one there
+    is no callback. Both print the same forecast."""
+    import io
+
+    from rich.console import Console
+
+    import detente.cli as cli
+    from detente.commands import _common
+    from detente.models.smp import SMP
+
+    seen = []
+    original = SMP.forecast
+
+    def spy(self, scenario, seed=0, on_round=None):
+        seen.append(on_round is not None)
+        return original(self, scenario, seed=seed, on_round=on_round)
+
+    monkeypatch.setattr(SMP, "forecast", spy)
+    off = invoke("forecast", KTAB3, "--model", "smp")
+    tty = io.StringIO()
+    term = Console(file=tty, force_terminal=True, width=100, color_system=None)
+    monkeypatch.setattr(cli, "console", term)
+    monkeypatch.setattr(_common, "console", term)
+    on = invoke("forecast", KTAB3, "--model", "smp")
+    assert off.exit_code == 0 and on.exit_code == 0
+    assert seen == [False, True]
+    assert "round 10 done" in tty.getvalue()  # the status line's last update
+    assert "78.6 [78.6, 79.9]" in off.stdout and "78.6 [78.6, 79.9]" in tty.getvalue()

@@ -34,7 +34,6 @@ import contextlib
 import errno
 import os
 import re
-import secrets
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -48,7 +47,7 @@ _NAME_MAX = 255
 
 
 def _tmp_name() -> str:
-    return f".detente-{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    return f".detente-{os.getpid()}-{os.urandom(4).hex()}.tmp"  # as secrets.token_hex(4)
 
 
 def _umask() -> int:

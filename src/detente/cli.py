@@ -391,15 +391,12 @@ def forecast(
     with outputs([json_out], force=force) as files:
         s = load(scenario)
         m = get_model(model, **parse_params(param))
-        with console.status(f"forecasting with {m.name}") as status:
-            # the round counter is drawn only on a terminal; elsewhere no round is built for it
-            f = m.forecast(
-                s,
-                seed=seed,
-                on_round=(lambda r: status.update(f"forecasting with {m.name}: round {r.index} done"))
-                if console.is_terminal
-                else None,
-            )
+        if console.is_terminal:  # a status line with a round counter
+            with console.status(f"forecasting with {m.name}") as status:
+                done = f"forecasting with {m.name}: round {{}} done"
+                f = m.forecast(s, seed=seed, on_round=lambda r: status.update(done.format(r.index)))
+        else:  # no status line, so no round is built for it
+            f = m.forecast(s, seed=seed)
         rounds = rounds_table(s, f)
         if rounds:
             print_rows(rounds, title=f"{m.name}: rounds")

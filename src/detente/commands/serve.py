@@ -8,8 +8,6 @@ needs a token (``--token`` or ``DETENTE_TOKEN``), which every request must then 
 from __future__ import annotations
 
 import ipaddress
-import secrets
-import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -43,6 +41,8 @@ def check_bind(host: str, token: str | None) -> None:
             fix="give --token TOKEN (or set DETENTE_TOKEN), or leave --host at 127.0.0.1",
         )
     if token is not None and len(token) < 8:
+        import secrets
+
         raise ParameterError(
             "the token is shorter than 8 characters",
             where="--token",
@@ -51,6 +51,8 @@ def check_bind(host: str, token: str | None) -> None:
 
 
 def _check_port(host: str, port: int) -> None:
+    import socket  # here: every other command imports this module
+
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

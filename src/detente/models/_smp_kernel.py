@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import ModuleType
 
@@ -589,6 +588,8 @@ def challenge_decisions(
     starts = list(range(0, n, step))
     threads = min(len(starts), THREADS or os.cpu_count() or 1)
     if threads > 1 and n * n * n >= THREAD_MIN_WORK:
+        from concurrent.futures import ThreadPoolExecutor  # here: a small forecast never needs it
+
         with ThreadPoolExecutor(max_workers=threads) as pool:  # numpy releases the GIL in ufuncs
             list(pool.map(block, starts))
     else:
