@@ -25,7 +25,9 @@ else:
     code = 0
 sys.stdout.flush()
 blas = os.environ.get("OPENBLAS_NUM_THREADS")
-sys.__stderr__.write(json.dumps({{"code": code, "modules": sorted(sys.modules), "blas": blas}}))
+import gc
+report = {{"code": code, "modules": sorted(sys.modules), "blas": blas, "frozen": gc.get_freeze_count()}}
+sys.__stderr__.write(json.dumps(report))
 """
 
 
@@ -167,3 +169,13 @@ def test_app_for_keeps_only_the_named_command() -> None:
     assert [g.name for g in app_for(["roadmap", "check"]).registered_groups] == ["roadmap"]
     for argv in ([], ["--help"], ["no-such-command"]):
         assert app_for(argv) is app
+
+
+@pytest.mark.parametrize(
+    "args", [["forecast", "ktab-3dim", "--model", "smp"], ["forecast", "no-such-file.csv"]]
+)
+def test_the_command_line_freezes_the_collector_before_exit(args: list[str]) -> None:
+    """Whatever the outcome, main() moves the heap to the permanent generation before shutdown."""
+    report = _probe(*args)
+    assert report["code"] == (0 if args[1] == "ktab-3dim" else 2)
+    assert report["frozen"] > 10_000
