@@ -197,3 +197,40 @@ def test_compiled_bargain_values_match_numpy(
     fast = kernel._bargain_values(st, y, sal, init, rcvr, bi, bj)
     monkeypatch.setattr(kernel, "USE_NUMBA", False)
     assert fast.tobytes() == kernel._bargain_values(st, y, sal, init, rcvr, bi, bj).tobytes()
+
+
+@pytest.mark.parametrize("shape", [(50, 60), (1, 60), (60, 1), (9, 40, 4), (1, 40, 1), (3, 1, 5)])
+def test_compiled_default_elections_match_numpy(
+    monkeypatch: pytest.MonkeyPatch, backend: str, shape: tuple[int, ...]
+) -> None:
+    """Prop / Linear / Conditional elections (fused into one call by the extension), single and batched."""
+    rng = np.random.default_rng(len(shape) * 100 + shape[-1])
+    w, u = rng.uniform(0, 2, shape[-2]), rng.uniform(-1, 1, shape)
+    u[..., 0, :2] = 0.25  # ties between options
+    opts = SMP().options()
+    monkeypatch.setattr(kernel, "USE_NUMBA", True)
+    fast = kernel.scalar_pce(w, u, opts)
+    monkeypatch.setattr(kernel, "USE_NUMBA", False)
+    slow = kernel.scalar_pce(w, u, opts)
+    assert fast.shape == slow.shape == shape[:-2] + shape[-1:]
+    assert fast.tobytes() == slow.tobytes()
+
+
+@pytest.mark.parametrize("m", [900, 1000])
+def test_compiled_elections_hand_underflow_to_numpy(
+    monkeypatch: pytest.MonkeyPatch, backend: str, m: int
+) -> None:
+    """Every option ties, so q = 0.5^m: below the 1e-280 guard at m = 1000 (the log path), not at 900."""
+    w, u = np.ones(3), np.zeros((3, m))
+    opts = SMP().options()
+    monkeypatch.setattr(kernel, "USE_NUMBA", True)
+    fast = kernel.scalar_pce(w, u, opts)
+    monkeypatch.setattr(kernel, "USE_NUMBA", False)
+    slow = kernel.scalar_pce(w, u, opts)
+    assert fast.tobytes() == slow.tobytes()
+    assert np.allclose(fast, 1.0 / m)
+    if backend == "ext":  # the extension hands the election back rather than guess
+        from detente.models import _smp_ext
+
+        probs = np.empty((1, m))
+        assert _smp_ext.elections(w, u[None], kernel.MIN_COALITION_PCE, probs) == (m < 1000)

@@ -149,6 +149,38 @@ SMP_CLONES static void smp_coalition_matrix(
     }
 }
 
+/* Option probabilities of g elections with the Prop voting rule, the Linear victory model and the
+ * Conditional PCE: u is g x k_voters x m (voter k's utility of option a), probs g x m.
+ * As the numpy kernel: C = coalition strengths; V[a, b] = C[a, b] / (C[a, b] + C[b, a]), V[a, a] = 0.5;
+ * q[a] = V[a, 0] V[a, 1] ... (in order); p[a] = q[a] / (q[0] + q[1] + ...). Returns 1, leaving probs
+ * unfinished, if some election's largest q is below 1e-280 (the numpy kernel then works in logs; the
+ * caller runs it), else 0. work holds m * m + m doubles. */
+SMP_CLONES static int smp_elections(
+    ptrdiff_t g, ptrdiff_t k_voters, ptrdiff_t m, const double *w, const double *u, double floor,
+    double *probs, double *work)
+{
+    double *c = work, *acc = work + m * m;
+    for (ptrdiff_t e = 0; e < g; e++) {
+        smp_coalition_matrix(k_voters, m, w, u + e * k_voters * m, floor, c, acc);
+        double *q = probs + e * m;
+        int under = 1;
+        for (ptrdiff_t a = 0; a < m; a++) {
+            double prod = 0.0;
+            for (ptrdiff_t b = 0; b < m; b++) {
+                double v = a == b ? 0.5 : c[a * m + b] / (c[a * m + b] + c[b * m + a]);
+                prod = b == 0 ? v : prod * v;
+            }
+            q[a] = prod;
+            if (!(prod < 1e-280)) under = 0; /* max(q) < 1e-280, NaN counting as not below */
+        }
+        if (under) return 1;
+        double total = q[0];
+        for (ptrdiff_t a = 1; a < m; a++) total = total + q[a];
+        for (ptrdiff_t a = 0; a < m; a++) q[a] = q[a] / total;
+    }
+    return 0;
+}
+
 /* out[a, m]: mean over positions of a's utility in the state bargain m produces (n x n_b arrays).
  * Each sum gets one addend per position, in index order, then is multiplied by 1 / n.
  * index holds 2 n + 1 + 2 n_b entries, work 2 n_b doubles. See _smp_numba.bargain_values. */

@@ -27,6 +27,10 @@ cdef extern from "_smp_core.h" nogil:
         Py_ssize_t k_voters, Py_ssize_t m, const double *w, const double *u, double floor, double *out,
         double *acc,
     )
+    int smp_elections(
+        Py_ssize_t g, Py_ssize_t k_voters, Py_ssize_t m, const double *w, const double *u, double floor,
+        double *probs, double *work,
+    )
     void smp_bargain_values(
         Py_ssize_t n, Py_ssize_t n_b, const double *uobj, const double *ui_new, const double *uj_new,
         const int64_t *init, const int64_t *rcvr, double *out, Py_ssize_t *index, double *work,
@@ -112,6 +116,31 @@ def coalition_batch(const double[::1] w, const double[:, :, ::1] u, double floor
                 k_voters, m, &w[0] if k_voters else NULL, &u[g, 0, 0], floor, &out[g, 0, 0], acc
             )
     free(acc)
+
+
+def elections(const double[::1] w, const double[:, :, ::1] u, double floor, double[:, ::1] probs):
+    """Option probabilities of G Prop / Linear / Conditional elections: ``u`` (G, K, M), ``probs`` (G, M).
+
+    What :func:`detente.models._smp_kernel.scalar_pce` computes for these options, without the
+    underflow branch: returns False (``probs`` unfinished) where some election needs it, else True.
+    """
+    cdef Py_ssize_t n_g = u.shape[0], k_voters = u.shape[1], m = u.shape[2]
+    cdef int under
+    if w.shape[0] != k_voters:
+        raise ValueError(f"w must have {k_voters} elements")
+    if probs.shape[0] != n_g or probs.shape[1] != m:
+        raise ValueError(f"probs must be {n_g} x {m}")
+    if n_g == 0 or m == 0:
+        return True
+    cdef double *work = <double *> malloc((m * m + m) * sizeof(double))
+    if work == NULL:
+        raise MemoryError()
+    with nogil:
+        under = smp_elections(
+            n_g, k_voters, m, &w[0] if k_voters else NULL, &u[0, 0, 0], floor, &probs[0, 0], work
+        )
+    free(work)
+    return not under
 
 
 def bargain_values(

@@ -103,7 +103,7 @@ def _compiled(name: str, n: int) -> Callable[..., None] | None:
         from detente.models import _smp_numba
     except ImportError:  # numba not installed: the numpy kernel
         return None
-    return getattr(_smp_numba, name)
+    return getattr(_smp_numba, name, None)  # the fused elections are the extension's only
 
 
 def _compiled_calculus(opts: SMPOptions, n: int) -> Callable[..., None] | None:
@@ -325,6 +325,18 @@ def pce(v: np.ndarray, c: np.ndarray, model: str) -> np.ndarray:
 
 def scalar_pce(w: np.ndarray, u: np.ndarray, opts: SMPOptions) -> np.ndarray:
     """Option probabilities from voter weights ``w`` (K,) and utilities ``u`` (..., K, M)."""
+    if u.ndim in (2, 3) and (opts.voting_rule, opts.victory_model, opts.pce_model) == (
+        "Prop",
+        "Linear",
+        "Conditional",
+    ):  # the default options: one compiled call for the elections, where the extension is built
+        fused = _compiled("elections", max(u.shape[-2:]))
+        if fused is not None:
+            batch = np.ascontiguousarray(u if u.ndim == 3 else u[None], dtype=float)
+            probs = np.empty((batch.shape[0], batch.shape[2]))
+            if fused(np.ascontiguousarray(w, dtype=float), batch, MIN_COALITION_PCE, probs):
+                return probs if u.ndim == 3 else probs[0]
+            # an election's products underflowed: the numpy kernel, which then works in logs
     c = coalitions(w, u, opts.voting_rule)
     return pce(victory_probabilities(c, opts.victory_model), c, opts.pce_model)
 
