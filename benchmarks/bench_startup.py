@@ -16,6 +16,7 @@ Usage::
 
     python benchmarks/bench_startup.py            # start-up, KTAB inputs, random 320 actors
     python benchmarks/bench_startup.py --quick    # start-up and the small KTAB inputs only
+    python benchmarks/bench_startup.py --large    # also 640 actors in fresh processes, per SMP kernel
 """
 
 from __future__ import annotations
@@ -71,10 +72,88 @@ def dgemm_gflops(n: int = 1500, repeats: int = 5) -> float:
     return 2.0 * n**3 / cpu / 1e9
 
 
+STACK_IMPORTS = (
+    "import os; os.environ['OPENBLAS_NUM_THREADS'] = '1'; "
+    "import numpy, pydantic, typer, rich.console, rich.table; from pydantic import BaseModel"
+)
+"""The libraries every ``detente forecast`` imports, with one BLAS thread as the command line sets:
+the floor of its start-up while those libraries are the stack."""
+
+
+SPLIT_RUN = """
+import contextlib, io, os, sys, time
+os.environ["OPENBLAS_NUM_THREADS"] = "1"
+t0 = time.process_time()
+import detente.cli as cli
+t1 = time.process_time()
+import detente.models.smp, detente.report.tables, detente.scenarios, detente.scenario.io
+import typer._adapters
+t2 = time.process_time()
+sys.argv = ["detente", "forecast", {name!r}, "--model", "smp"]
+with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+    cli.main()
+t3 = time.process_time()
+print(t0, t1 - t0, t2 - t1, t3 - t2)
+"""
+
+
+def split(name: str, env: dict[str, str], repeats: int = 5) -> None:
+    """Where ``detente forecast NAME --model smp`` spends its CPU time (the fastest of ``repeats``)."""
+    runs = []
+    for _ in range(repeats):
+        args = [sys.executable, "-c", SPLIT_RUN.format(name=name)]
+        out = subprocess.run(args, env=env, capture_output=True, text=True, check=True)
+        runs.append([float(v) for v in out.stdout.split()])
+    start, cli, rest, run = min(runs, key=sum)
+    print(
+        f"{name}, one process: interpreter {start:.3f} s, importing detente.cli {cli:.3f} s, "
+        f"the rest of the imports {rest:.3f} s, reading, forecasting and printing {run:.3f} s"
+    )
+    print()
+
+
+def smp_backend() -> str:
+    """Which SMP kernel a default forecast uses at 80 actors: the extension, numba or numpy."""
+    from detente.models import _smp_kernel
+
+    rows = _smp_kernel._compiled("challenge_rows", 80)
+    return "numpy" if rows is None else str(rows.__module__)
+
+
+LARGE_RUN = """
+import resource, sys, time
+sys.path.insert(0, {here!r})
+from bench_smp import random_scenario
+from detente.models import SMP, _smp_kernel
+_smp_kernel.BACKEND = {backend!r}
+s = random_scenario(640)
+start = time.process_time()
+f = SMP().forecast(s)
+cpu = time.process_time() - start
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(len(f.rounds), cpu, rss, "numba" in sys.modules)
+"""
+
+
+def large(repeats: int = 3) -> None:
+    """640 actors (``bench_smp.random_scenario(640)``), a fresh process per run and kernel."""
+    print("| 640 actors, 2 issues | states | CPU time (forecast) | peak RSS | numba imported |")
+    print("|---|---|---|---|---|")
+    here = os.path.dirname(os.path.abspath(__file__))
+    for backend in ("ext", "numba"):
+        for _ in range(repeats):
+            code = LARGE_RUN.format(here=here, backend=backend)
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+            states, cpu, rss, numba = out.stdout.split()
+            print(f"| {backend} | {states} | {float(cpu):.1f} s | {float(rss):.0f} MiB | {numba} |")
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="start-up and small KTAB inputs only")
     parser.add_argument("--no-bytecode", action="store_true", help="whole commands without cached .pyc")
+    parser.add_argument("--large", action="store_true", help="640 actors, each compiled kernel")
     args = parser.parse_args()
 
     env = dict(os.environ)
@@ -87,10 +166,13 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, ", end="")
     print(f"Python {platform.python_version()}, numpy {np.__version__}")
     print(f"load average before: {os.getloadavg()[0]:.2f}; bytecode cached: {not args.no_bytecode}")
+    print(f"SMP kernel by default: {smp_backend()}")
     print()
     print("| command | CPU time |")
     print("|---|---|")
     print(f"| `python -c pass` | {child_cpu([sys.executable, '-c', 'pass'], env, 7):.3f} s |")
+    stack = [sys.executable, "-c", STACK_IMPORTS]
+    print(f"| importing numpy, pydantic, typer and rich, nothing else | {child_cpu(stack, env, 7):.3f} s |")
     for cmd in (["--version"], ["--help"], ["models"]):
         print(f"| `detente {' '.join(cmd)}` | {child_cpu([*detente, *cmd], env, 7):.3f} s |")
     print()
@@ -131,6 +213,9 @@ def main() -> None:
             f"{f'{ktab / whole:,.1f}' if ktab and whole else '-'} | {gflops:.2f} | {share:.1f}% |"
         )
     print()
+    split("ktab-a080", env)
+    if args.large:
+        large()
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
