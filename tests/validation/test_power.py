@@ -10,7 +10,8 @@ from detente.validation.power import VotingGame, _swings_enumeration, banzhaf, s
 
 
 def _wins(total, count, quotas, size):
-    return bool(np.all(total >= quotas) or (size is not None and count >= size))
+    tol = 1e-9 * max(1.0, float(np.abs(quotas).max()))  # VotingGame's rounding tolerance on quotas
+    return bool(np.all(total >= np.asarray(quotas) - tol) or (size is not None and count >= size))
 
 
 def brute_shapley(weights, quotas, size=None):
@@ -89,6 +90,17 @@ def test_a_winning_size_clause_matches_brute_force(players, share, blocking):
     np.testing.assert_allclose(shapley_shubik(g), brute_shapley(weights, quotas, size), atol=1e-12)
     # (a game nobody can swing, e.g. every population 0 and a quota above it: banzhaf gives zeros)
     np.testing.assert_allclose(banzhaf(g), np.nan_to_num(brute_banzhaf(weights, quotas, size)), atol=1e-12)
+
+
+def test_a_quota_a_rounding_error_above_a_sum_is_reached_by_it():
+    """Found by hypothesis: 0.5000000000000001 x 2 is 1 plus one rounding error, and a weight of 1
+    reaches it (the tolerance both the generating-function and the enumeration paths apply)."""
+    quotas = (2.0, 0.5000000000000001 * 2)
+    g = VotingGame(((1.0, 1.0, 1.0), (0.0, 1.0, 1.0)), quotas, 3)
+    np.testing.assert_allclose(shapley_shubik(g), [1 / 3, 1 / 3, 1 / 3], atol=1e-12)
+    np.testing.assert_allclose(
+        shapley_shubik(g), brute_shapley([[1, 1, 1], [0, 1, 1]], quotas, 3), atol=1e-12
+    )
 
 
 def test_the_size_clause_takes_power_from_a_large_player():

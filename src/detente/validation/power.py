@@ -50,7 +50,10 @@ class VotingGame:
     weights : tuple of tuple of float
         ``weights[k][i]`` is player i's weight under criterion k.
     quotas : tuple of float
-        A coalition wins when its total weight reaches ``quotas[k]`` for every k.
+        A coalition wins when its total weight reaches ``quotas[k]`` for every k, up to a rounding
+        tolerance (1e-9 times the largest quota, at least 1e-9; with one criterion, whose weights are
+        integers, 1e-9): a quota computed as a share of a total, such as 65% of the population, is
+        reached by a weight equal to it in exact arithmetic.
     winning_size : int or None
         A coalition of at least this many players also wins (None: no such clause).
     """
