@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,16 @@ def ec() -> Scenario:
 @pytest.fixture
 def ktab3() -> Scenario:
     return load_scenario("ktab-3dim")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One headless Chromium per test process, shared by tests/browser and tests/web.
+
+    Playwright's sync API keeps an event loop running in the thread that opened it, so a second
+    instance in the same process (a worker that runs both folders' tests) fails to start.
+    """
+    from tests.browser.conftest import headless_chromium
+
+    with headless_chromium() as b:
+        yield b

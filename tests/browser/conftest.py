@@ -37,7 +37,8 @@ def _missing() -> str:
 @contextmanager
 def headless_chromium() -> Iterator[object]:
     """A headless Debian Chromium through Playwright, or a skip (a failure when DETENTE_REQUIRE_BROWSER
-    is set, as in CI). Shared by the report's and the workbench's browser tests."""
+    is set, as in CI). Opened once per test process by the ``browser`` fixture of tests/conftest.py,
+    which the report's and the workbench's browser tests share."""
     why = _missing()
     if why:
         if os.environ.get("DETENTE_REQUIRE_BROWSER"):
@@ -51,13 +52,6 @@ def headless_chromium() -> Iterator[object]:
             yield b
         finally:
             b.close()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    """A headless Chromium for the whole session (see :func:`headless_chromium`)."""
-    with headless_chromium() as b:
-        yield b
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """Web workbench fixtures: the application in-process (TestClient) and a real uvicorn server for Playwright.
 
-The browser is Debian's Chromium through Playwright, as in tests/browser: without Playwright or
+The browser is Debian's Chromium through Playwright, the session's ``browser`` (tests/conftest.py,
+shared with tests/browser: a second Playwright in one process fails): without Playwright or
 Chromium the browser tests are skipped, unless ``DETENTE_REQUIRE_BROWSER`` is set (CI sets it), and
 then they fail.
 """
@@ -15,8 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests.browser.conftest import headless_chromium
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's notice that it prefers httpx2 over httpx
@@ -73,13 +72,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    """A headless Chromium for this module (see ``tests.browser.conftest.headless_chromium``)."""
-    with headless_chromium() as b:
-        yield b
 
 
 @pytest.fixture(scope="session")

@@ -27,8 +27,8 @@ def _shot(page, artifacts: Path, name: str, *, full: bool = False) -> None:
     print(f"screenshot: {artifacts / name}.png")
 
 
-def test_edit_a_stance_run_the_road_map_and_download_the_report(chromium, live_server, artifacts):
-    page = chromium.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+def test_edit_a_stance_run_the_road_map_and_download_the_report(browser, live_server, artifacts):
+    page = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
