@@ -15,6 +15,12 @@ Memory: nothing of size N^3 is ever held at once. The challenge calculus and the
 computed in blocks of at most :data:`BLOCK` elements. With ``run_smp(..., keep_states=False)``
 (what :meth:`detente.models.SMP.forecast` uses) only the current and the next state keep their
 N x N arrays, so memory does not grow with the number of turns.
+
+Compiled kernels: where the C extension :mod:`detente.models._smp_ext` was built (``pip install`` with
+a C compiler), the challenge calculus, the elections and the bargain values run in it at every size;
+without it, numba's (:mod:`detente.models._smp_numba`) run from :data:`NUMBA_MIN_ACTORS` actors where
+numba is installed. Each computes the numpy kernel's operations in its order, so the results are the
+same to the last bit (``tests/models/test_smp_compiled.py``).
 """
 
 from __future__ import annotations
@@ -325,6 +331,7 @@ def pce(v: np.ndarray, c: np.ndarray, model: str) -> np.ndarray:
 
 def scalar_pce(w: np.ndarray, u: np.ndarray, opts: SMPOptions) -> np.ndarray:
     """Option probabilities from voter weights ``w`` (K,) and utilities ``u`` (..., K, M)."""
+    u = np.asarray(u, dtype=float)
     if u.ndim in (2, 3) and (opts.voting_rule, opts.victory_model, opts.pce_model) == (
         "Prop",
         "Linear",
