@@ -14,6 +14,8 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from detente.models import SMP
 from detente.models import _smp_kernel as kernel
@@ -234,3 +236,47 @@ def test_compiled_elections_hand_underflow_to_numpy(
 
         probs = np.empty((1, m))
         assert _smp_ext.elections(w, u[None], kernel.MIN_COALITION_PCE, probs) == (m < 1000)
+
+
+def _forecast_or_error(s: object, compiled: bool, monkeypatch: pytest.MonkeyPatch) -> str:
+    from detente.errors import DetenteError
+
+    monkeypatch.setattr(kernel, "USE_NUMBA", compiled)
+    try:
+        return SMP(max_turns=6).forecast(s, seed=0).model_dump_json()
+    except DetenteError as exc:  # the same error either way
+        return f"error: {exc}"
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.integers(2, 12),
+    st.integers(1, 3),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([1.0, 1e-6, 1e6, 1e-200]),
+)
+def test_compiled_and_numpy_agree_on_random_and_extreme_scenarios(
+    monkeypatch: pytest.MonkeyPatch, n: int, n_issues: int, seed: int, scale: float
+) -> None:
+    """Small scenarios with repeated positions, zero saliences and capabilities spread over many
+    orders of magnitude (down to 1e-209; the format allows up to 1e15): the extension (when built)
+    gives numpy's forecast, or numpy's error."""
+    if not _available("ext"):
+        pytest.skip("the compiled SMP extension is not built")
+    from detente.scenario import Actor, Issue, Scenario, Stance
+
+    rng = np.random.default_rng(seed)
+    pos = rng.choice([0.0, 10.0, 50.0, 50.0, 99.5, 100.0], (n, n_issues))
+    sal = rng.choice([0.0, 1.0, 30.0, 100.0], (n, n_issues))
+    sal[:, 0] = np.maximum(sal[:, 0], 1.0)  # every actor cares about something
+    cap = np.minimum(scale * np.exp(rng.uniform(-20, 20, n)), 1e15)
+    actors = [Actor(id=f"A{k}", name=f"Actor {k}", capability=float(cap[k])) for k in range(n)]
+    issues = [Issue(id=f"x{d}", name=f"Issue {d}") for d in range(n_issues)]
+    stances = [
+        Stance(actor=a.id, issue=i.id, position=float(pos[k, d]), salience=float(sal[k, d]))
+        for k, a in enumerate(actors)
+        for d, i in enumerate(issues)
+    ]
+    s = Scenario(name="random", actors=actors, issues=issues, stances=stances)
+    monkeypatch.setattr(kernel, "BACKEND", "ext")
+    assert _forecast_or_error(s, True, monkeypatch) == _forecast_or_error(s, False, monkeypatch)
