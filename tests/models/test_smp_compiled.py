@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from detente.models import SMP
 from detente.models import _smp_kernel as kernel
+from detente.scenario import Actor, Issue, Scenario, Stance
 from detente.scenarios import load_scenario
 
 
@@ -41,6 +42,19 @@ def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(kernel, "BACKEND", request.param)
     monkeypatch.setattr(kernel, "NUMBA_MIN_ACTORS", 0)
     return request.param
+
+
+def _scenario(pos: np.ndarray, sal: np.ndarray, cap: np.ndarray) -> Scenario:
+    """A scenario from positions and saliences (actors x issues) and capabilities (actors)."""
+    n, n_issues = pos.shape
+    actors = [Actor(id=f"A{k}", name=f"Actor {k}", capability=float(cap[k])) for k in range(n)]
+    issues = [Issue(id=f"x{d}", name=f"Issue {d}") for d in range(n_issues)]
+    stances = [
+        Stance(actor=a.id, issue=i.id, position=float(pos[k, d]), salience=float(sal[k, d]))
+        for k, a in enumerate(actors)
+        for d, i in enumerate(issues)
+    ]
+    return Scenario(name="random", actors=actors, issues=issues, stances=stances)
 
 
 def _run(monkeypatch: pytest.MonkeyPatch, name: str, compiled: bool, **params: object) -> kernel.SMPRun:
@@ -131,25 +145,11 @@ def test_compiled_runs_are_bit_identical_on_random_scenarios(
     monkeypatch: pytest.MonkeyPatch, backend: str, rule: str
 ) -> None:
     """Random 40-actor, 3-issue scenarios (ties and repeated positions included)."""
-    from detente.scenario import Actor, Issue, Scenario, Stance
-
     rng = np.random.default_rng(len(rule))
     n, n_issues = 40, 3
     pos = rng.choice([0.0, 25.0, 50.0, 50.0, 80.0, 100.0], (n, n_issues)) + rng.uniform(0, 3, (n, n_issues))
     sal, cap = rng.uniform(5, 40, (n, n_issues)), rng.lognormal(0, 1, n) + 0.01
-    actors = [Actor(id=f"A{k}", name=f"Actor {k}", capability=round(float(cap[k]), 3)) for k in range(n)]
-    issues = [Issue(id=f"x{d}", name=f"Issue {d}") for d in range(n_issues)]
-    stances = [
-        Stance(
-            actor=a.id,
-            issue=i.id,
-            position=round(min(100.0, float(pos[k, d])), 1),
-            salience=round(float(sal[k, d]), 1),
-        )
-        for k, a in enumerate(actors)
-        for d, i in enumerate(issues)
-    ]
-    s = Scenario(name="random", actors=actors, issues=issues, stances=stances)
+    s = _scenario(np.minimum(pos, 100.0).round(1), sal.round(1), cap.round(3))
     runs = []
     for compiled in (True, False):
         monkeypatch.setattr(kernel, "USE_NUMBA", compiled)
@@ -263,20 +263,10 @@ def test_compiled_and_numpy_agree_on_random_and_extreme_scenarios(
     gives numpy's forecast, or numpy's error."""
     if not _available("ext"):
         pytest.skip("the compiled SMP extension is not built")
-    from detente.scenario import Actor, Issue, Scenario, Stance
-
     rng = np.random.default_rng(seed)
     pos = rng.choice([0.0, 10.0, 50.0, 50.0, 99.5, 100.0], (n, n_issues))
     sal = rng.choice([0.0, 1.0, 30.0, 100.0], (n, n_issues))
     sal[:, 0] = np.maximum(sal[:, 0], 1.0)  # every actor cares about something
-    cap = np.minimum(scale * np.exp(rng.uniform(-20, 20, n)), 1e15)
-    actors = [Actor(id=f"A{k}", name=f"Actor {k}", capability=float(cap[k])) for k in range(n)]
-    issues = [Issue(id=f"x{d}", name=f"Issue {d}") for d in range(n_issues)]
-    stances = [
-        Stance(actor=a.id, issue=i.id, position=float(pos[k, d]), salience=float(sal[k, d]))
-        for k, a in enumerate(actors)
-        for d, i in enumerate(issues)
-    ]
-    s = Scenario(name="random", actors=actors, issues=issues, stances=stances)
+    s = _scenario(pos, sal, np.minimum(scale * np.exp(rng.uniform(-20, 20, n)), 1e15))
     monkeypatch.setattr(kernel, "BACKEND", "ext")
     assert _forecast_or_error(s, True, monkeypatch) == _forecast_or_error(s, False, monkeypatch)
