@@ -83,15 +83,16 @@ the floor of its start-up while those libraries are the stack."""
 SPLIT_RUN = """
 import contextlib, io, os, sys, time
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
+from detente.__main__ import relax_collector_for_startup
+relax_collector_for_startup()  # as the console script does
 t0 = time.process_time()
 import detente.cli as cli
 t1 = time.process_time()
 import detente.models.smp, detente.report.tables, detente.scenarios, detente.scenario.io
 import typer._adapters
 t2 = time.process_time()
-sys.argv = ["detente", "forecast", {name!r}, "--model", "smp"]
 with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
-    cli.main()
+    cli.dispatch(["forecast", {name!r}, "--model", "smp"])
 t3 = time.process_time()
 print(t0, t1 - t0, t2 - t1, t3 - t2)
 """

@@ -10,13 +10,16 @@ from typing import Any
 
 import pytest
 
+from detente.__main__ import STARTUP_GC_THRESHOLD
+
 HEAVY = ("numpy", "scipy", "pydantic", "matplotlib", "pandas", "sqlalchemy", "dask", "yaml", "jinja2")
 """Top-level packages that ``detente --version`` and ``detente --help`` must not import."""
 
 _PROBE = """
-import json, os, sys
+import json, os, sys, gc
 sys.argv = ["detente", *{args!r}]
-from detente.cli import main
+from detente.__main__ import main
+before = [g["collections"] for g in gc.get_stats()]
 try:
     main()
 except SystemExit as e:
@@ -25,14 +28,21 @@ else:
     code = 0
 sys.stdout.flush()
 blas = os.environ.get("OPENBLAS_NUM_THREADS")
-import gc
-report = {{"code": code, "modules": sorted(sys.modules), "blas": blas, "frozen": gc.get_freeze_count()}}
+collections = [g["collections"] - b for g, b in zip(gc.get_stats(), before)]
+report = {{
+    "code": code, "modules": sorted(sys.modules), "blas": blas, "frozen": gc.get_freeze_count(),
+    "collections": collections, "threshold": gc.get_threshold(),
+}}
 sys.__stderr__.write(json.dumps(report))
 """
 
 
 def _probe(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Run ``detente ARGS`` in a fresh interpreter; its exit code, modules, BLAS threads and stdout."""
+    """Run ``detente ARGS`` (the console script's entry) in a fresh interpreter and report on it.
+
+    The report: exit code, modules imported, BLAS threads, objects frozen, collections run by
+    generation, the collector's thresholds at the end, and stdout.
+    """
     r = subprocess.run(
         [sys.executable, "-c", _PROBE.format(args=list(args))],
         capture_output=True,
@@ -72,13 +82,17 @@ def test_command_help_imports_no_scenario_or_model_stack(args: list[str]) -> Non
     assert not loaded, f"detente {' '.join(args)} imported {sorted(loaded)[:5]}"
 
 
-def test_version_prints_the_version_without_building_the_command_tree() -> None:
+def test_version_prints_the_version_without_importing_the_command_line() -> None:
     from detente import __version__
 
     code, modules, stdout = _imported("--version")
     assert code == 0 and stdout.strip() == f"detente {__version__}"
     assert "importlib.metadata" not in modules  # the version is a constant: no metadata lookup
-    assert "detente.commands._common" in modules and "typer.main" in modules  # the probe saw the CLI
+    loaded = {m for m in modules if m.split(".")[0] in ("typer", "rich", "click")}
+    assert not loaded and "detente.cli" not in modules, sorted(loaded)[:5]
+    code, modules, stdout = _imported("--version", "--help")  # not alone: the command line answers
+    assert code == 0 and stdout.strip() == f"detente {__version__}"
+    assert "detente.cli" in modules and "typer.main" in modules
 
 
 def test_a_command_still_loads_the_scenario_stack() -> None:
@@ -179,3 +193,38 @@ def test_the_command_line_freezes_the_collector_before_exit(args: list[str]) -> 
     report = _probe(*args)
     assert report["code"] == (0 if args[1] == "ktab-3dim" else 2)
     assert report["frozen"] > 10_000
+
+
+def test_start_up_runs_no_collection_and_later_collections_run_as_usual() -> None:
+    """The collector's start-up allowance (``STARTUP_GC_THRESHOLD``) covers a small forecast."""
+    report = _probe("forecast", "ktab-3dim", "--model", "smp")
+    assert report["code"] == 0
+    assert report["collections"] == [0, 0, 0]
+    assert report["threshold"][0] == STARTUP_GC_THRESHOLD
+
+
+def test_the_first_collection_restores_the_collector_thresholds() -> None:
+    script = (
+        "import gc\n"
+        "from detente.__main__ import STARTUP_GC_THRESHOLD, relax_collector_for_startup\n"
+        "gc.set_threshold(700, 10, 10)\n"
+        "relax_collector_for_startup()\n"
+        "during = gc.get_threshold()\n"
+        "keep = [[] for _ in range(STARTUP_GC_THRESHOLD + 1000)]  # enough to trigger a collection\n"
+        "print(during, gc.get_threshold(), gc.get_stats()[0]['collections'] > 0)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert r.stdout.split("\n")[0] == f"({STARTUP_GC_THRESHOLD}, 10, 10) (700, 10, 10) True"
+
+
+def test_the_thresholds_a_user_sets_during_start_up_are_left_alone() -> None:
+    script = (
+        "import gc\n"
+        "from detente.__main__ import relax_collector_for_startup\n"
+        "relax_collector_for_startup()\n"
+        "gc.set_threshold(5000, 20, 20)\n"
+        "gc.collect()\n"
+        "print(gc.get_threshold())\n"
+    )
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert r.stdout.strip() == "(5000, 20, 20)"

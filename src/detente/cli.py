@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import gc
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -50,7 +49,7 @@ if TYPE_CHECKING:
     from detente.models.result import Forecast
     from detente.scenario.scenario import Scenario
 
-__all__ = ["app", "app_for", "main"]
+__all__ = ["app", "app_for", "dispatch", "main"]
 
 
 class _DetenteGroup(TyperGroup):
@@ -468,35 +467,26 @@ from detente.commands import serve as _serve  # noqa: E402
 app.command()(_serve.serve)
 
 
-BLAS_THREADS = {"OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-"""Environment the command line sets, unless the user set it, before numpy is imported: one BLAS thread.
+def dispatch(argv: Sequence[str]) -> None:
+    """Run the command line on ``argv`` (the arguments after the program name); exits with its code.
 
-detente's commands multiply no large matrices (their arrays go through element-wise ufuncs, and the
-few products are vectors or tiny matrices), while OpenBLAS's thread pool spins its threads at
-import: about 0.06 s of CPU per command on 2 cores, and multithreaded BLAS makes small solver
-iterations many times slower (see ``detente.deals.bargain``). Set the variables to use more threads.
-"""
-
-
-def main() -> None:
-    """Entry point of the ``detente`` console script.
-
-    Sets :data:`BLAS_THREADS` (where the environment does not) before anything imports numpy.
-    ``detente --version`` answers before the command tree is built (typer reads every command's
-    signature for that, which costs more than the rest of the start-up).
+    Builds only the command ``argv`` names (:func:`app_for`). :func:`detente.__main__.main`, the
+    console script, calls this after its process settings.
     """
-    for name, value in BLAS_THREADS.items():
-        os.environ.setdefault(name, value)
-    if sys.argv[1:] == ["--version"]:
-        console.print(f"detente {__version__}")
-        return
     try:
-        app_for(sys.argv[1:])(prog_name="detente")
+        app_for(argv)(args=list(argv), prog_name="detente")
     finally:
         # The process ends here. Moving every object to the collector's permanent generation spares
         # the collections Python runs while shutting down from traversing them all (about 0.03 s of
         # CPU after a forecast, 10% of a small one). Objects are still freed and atexit handlers run.
         gc.freeze()
+
+
+def main() -> None:
+    """The ``detente`` console script, :func:`detente.__main__.main` (kept here for older imports)."""
+    from detente.__main__ import main as entry
+
+    entry()
 
 
 def app_for(argv: Sequence[str]) -> typer.Typer:
@@ -525,4 +515,4 @@ def _command_name(info: Any) -> str | None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()
