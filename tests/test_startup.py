@@ -104,8 +104,15 @@ def test_a_command_still_loads_the_scenario_stack() -> None:
     assert "matplotlib" not in modules  # only reports draw charts
 
 
-LAZY = ("scipy", "matplotlib", "jinja2", "sqlalchemy", "dask", "numba", "llvmlite", "yaml", "numpy.ma")
-"""What ``detente forecast`` must not import on a small KTAB scenario (CSV, below NUMBA_MIN_ACTORS)."""
+LAZY = (
+    *("scipy", "matplotlib", "jinja2", "sqlalchemy", "dask", "numba", "llvmlite", "yaml"),
+    *("numpy.ma", "numpy.random"),
+)
+"""What ``detente forecast`` must not import on a small KTAB scenario (CSV, below NUMBA_MIN_ACTORS).
+
+``numpy.random``: a deterministic forecast draws nothing (``SeedLike`` names ``SeedSequence`` by a
+forward reference).
+"""
 
 
 @pytest.mark.parametrize("scenario", ["ktab-3dim", "ktab-a080"])
@@ -228,3 +235,44 @@ def test_the_thresholds_a_user_sets_during_start_up_are_left_alone() -> None:
     )
     r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
     assert r.stdout.strip() == "(5000, 20, 20)"
+
+
+def _seeded_callables() -> list[tuple[str, Any]]:
+    """Every function and method of detente whose annotations name ``SeedLike``."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import detente
+
+    found = []
+    for info in pkgutil.walk_packages(detente.__path__, "detente."):
+        if info.name.startswith(("detente.web", "detente.__main__")):
+            continue  # the web app needs its extra; __main__ is the entry point
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            members = [(name, obj)]
+            if inspect.isclass(obj):
+                members += [(f"{name}.{k}", v) for k, v in vars(obj).items()]
+            for qual, f in members:
+                f = getattr(f, "__func__", f)
+                if not inspect.isfunction(f) or f.__module__ != info.name:
+                    continue
+                if "SeedLike" in map(str, f.__annotations__.values()):
+                    found.append((f"{info.name}.{qual}", f))
+    return found
+
+
+def test_every_seed_annotation_resolves_to_int_seedsequence_or_none() -> None:
+    """``SeedLike``'s forward reference resolves wherever it is used (typing.get_type_hints)."""
+    import typing
+
+    import numpy as np
+
+    seeded = _seeded_callables()
+    assert len(seeded) > 20  # the walk found the seeded API (models, deals, experiments)
+    for name, f in seeded:
+        hints = typing.get_type_hints(f)
+        seeds = [h for h in hints.values() if np.random.SeedSequence in typing.get_args(h)]
+        assert seeds, f"{name}: no resolved SeedLike in {hints}"
+        assert set(typing.get_args(seeds[0])) == {int, np.random.SeedSequence, type(None)}, name
