@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -47,6 +46,12 @@ def _print_result(result: object, title: str) -> None:
     print_rows([s.row() for s in result.scores], title=title)
     for note in result.notes:
         err_console.print(f"note: {note}", markup=False, soft_wrap=True)
+
+
+def _json(data: object) -> str:
+    import json  # here: the command line imports this module for every command
+
+    return json.dumps(data, indent=1) + "\n"
 
 
 def _csv(rows: list[dict[str, object]]) -> str:
@@ -192,7 +197,7 @@ def refit(
             fit["cv_table"],
             title=f"Cross-validated accuracy ({fit['n_folds']} folds by proposal); best = {fit['selected']}",
         )
-        files.add(out, json.dumps(fit, indent=1) + "\n")
+        files.add(out, _json(fit))
         commit(files)
 
 
@@ -225,5 +230,5 @@ def refit_mixture(
             markup=False,
             soft_wrap=True,
         )
-        files.add(out, json.dumps(fit, indent=1) + "\n")
+        files.add(out, _json(fit))
         commit(files)

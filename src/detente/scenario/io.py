@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import functools
 import io
-import json
 import math
 from pathlib import Path
 from typing import Any, Literal
@@ -157,6 +156,8 @@ def _json_int(text: str) -> int:
 
 def load_json(text: str, *, source: str) -> Any:
     """Parse JSON text strictly: one-line errors for bad syntax, NaN or Infinity, and huge numbers."""
+    import json  # here, as yaml is: a CSV scenario (KTAB's inputs) never needs it
+
     try:
         data = json.loads(text, parse_constant=_Constant, parse_int=_json_int)
     except json.JSONDecodeError as exc:
@@ -276,6 +277,8 @@ def dumps_scenario(scenario: Scenario, fmt: OutputFormat) -> str:
             scenario_to_data(scenario), Dumper=_dumper(), sort_keys=False, allow_unicode=True, width=100
         )
     if fmt == "json":
+        import json
+
         return json.dumps(scenario_to_data(scenario), indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
         return _dumps_csv(scenario)
