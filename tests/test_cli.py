@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -304,3 +305,24 @@ def test_forecast_on_a_terminal_counts_rounds_and_prints_the_same_tables(monkeyp
     assert seen == [False, True]
     assert "round 10 done" in tty.getvalue()  # the status line's last update
     assert "78.6 [78.6, 79.9]" in off.stdout and "78.6 [78.6, 79.9]" in tty.getvalue()
+
+
+MARKUP_NAME = "[/x] :smile: [bold]Talks"
+"""A scenario name that rich would read as markup (an unmatched closing tag) and an emoji code."""
+
+
+@pytest.mark.parametrize("command", [["forecast", "--model", "smp"], ["show"]])
+def test_names_print_as_written_never_as_markup(tmp_path, monkeypatch, command):
+    """Names from a file reach the terminal verbatim: no MarkupError, no emoji, no lost brackets."""
+    monkeypatch.setenv("COLUMNS", "200")
+    lines = Path(KTAB3).read_text(encoding="utf-8").splitlines()
+    lines[0] = MARKUP_NAME + lines[0][lines[0].index(",") :]
+    lines[2] = "[red]A:thumbs_up:" + lines[2][lines[2].index(",") :]
+    path = tmp_path / "markup.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = runner.invoke(app, [command[0], str(path), *command[1:]])
+    assert r.exit_code == 0, r.output
+    assert MARKUP_NAME in r.stdout
+    assert "\N{THUMBS UP SIGN}" not in r.stdout and "\N{SMILING FACE WITH OPEN MOUTH}" not in r.stdout
+    if command[0] == "show":
+        assert "[red]A:thumbs_up:" in r.stdout

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.text import Text
 from typer.core import TyperGroup
 
 from detente import __version__
@@ -36,7 +37,6 @@ from detente.commands._common import (
     commit,
     console,
     err_console,
-    escape,
     json_text,
     load,
     outputs,
@@ -136,7 +136,7 @@ def show(scenario: ScenarioArg = None) -> None:
 
     s = load(scenario)
     counts = scenario_summary(s)
-    console.print(f"[bold]{escape(s.name)}[/bold]")
+    console.print(s.name, style="bold")
     if s.description:
         console.print(s.description, markup=False)
     console.print(
@@ -273,7 +273,7 @@ def models() -> None:
     from detente.models import ALL_MODELS
 
     for cls in ALL_MODELS:
-        console.print(f"[bold]{cls.name}[/bold]: {escape(cls.summary)}")
+        console.print(Text.assemble((cls.name, "bold"), f": {cls.summary}"))
         rows = [
             {"parameter": p.name, "type": p.type, "default": repr(p.default), "meaning": p.description}
             for p in cls.parameter_info()

@@ -6,7 +6,6 @@ the scenario stack (numpy, pydantic) when a command loads a scenario.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -37,7 +36,6 @@ __all__ = [
     "commit",
     "console",
     "err_console",
-    "escape",
     "fit_columns",
     "json_text",
     "load",
@@ -117,8 +115,11 @@ class _FittedConsole(Console):
         raise AttributeError("the width of detente's consoles follows COLUMNS or the terminal")
 
 
-console = _FittedConsole(highlight=False)
-err_console = _FittedConsole(stderr=True, highlight=False)
+console = _FittedConsole(highlight=False, markup=False, emoji=False)
+"""stdout. Text prints as it is: no rich markup (``[bold]``) and no emoji codes (``:smile:``), so a
+name from a scenario file can never restyle or break the output. Style with ``style=`` or ``Text``."""
+err_console = _FittedConsole(stderr=True, highlight=False, markup=False, emoji=False)
+"""stderr, printing text as it is (see :data:`console`)."""
 
 ScenarioArg = Annotated[
     str | None,
@@ -151,6 +152,8 @@ def load(name_or_path: str | None) -> Scenario:
 
 def json_text(data: Any) -> str:
     """JSON text as detente writes it: UTF-8, indented, no NaN or infinity."""
+    import json  # here: only --json output needs it (about 1 ms of start-up)
+
     return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
@@ -330,13 +333,6 @@ def command_line() -> str:
     return " ".join(["detente", *sys.argv[1:]]) if sys.argv and sys.argv[0].endswith("detente") else ""
 
 
-def escape(text: str) -> str:
-    """Escape rich markup in user text."""
-    from rich.markup import escape as _escape
-
-    return _escape(text)
-
-
 @contextmanager
 def progress(label: str) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr for long work; yields ``update(done, total)`` for the engine to call.
@@ -350,7 +346,7 @@ def progress(label: str) -> Iterator[Callable[[int, int], None]]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from detente.commands._common import (
     ForceOpt,
@@ -71,7 +72,7 @@ def deal(
         with console.status("bargaining"):
             a = analyse_package(s, pkg, book=book, exponent=exponent, norm=norm, seed=seed)  # type: ignore[arg-type]
         v = a.verdict
-        console.print(f"[bold]{pkg.name}[/bold] ({pkg.id}) on {s.name}; rule: {v.rule}", highlight=False)
+        console.print(Text.assemble((pkg.name, "bold"), f" ({pkg.id}) on {s.name}; rule: {v.rule}"))
         print_rows(
             [
                 {
