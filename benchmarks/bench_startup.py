@@ -74,10 +74,15 @@ def dgemm_gflops(n: int = 1500, repeats: int = 5) -> float:
 
 STACK_IMPORTS = (
     "import os; os.environ['OPENBLAS_NUM_THREADS'] = '1'; "
+    "from detente.__main__ import relax_collector_for_startup; relax_collector_for_startup(); "
     "import numpy, pydantic, typer, rich.console, rich.table; from pydantic import BaseModel"
 )
-"""The libraries every ``detente forecast`` imports, with one BLAS thread as the command line sets:
-the floor of its start-up while those libraries are the stack."""
+"""The libraries every ``detente forecast`` imports, with one BLAS thread and the collector's start-up
+allowance as the command line sets them: the floor of its start-up while those libraries are the stack."""
+
+STACK_MODEL = STACK_IMPORTS + "; exec('class M(BaseModel):\\n    x: int')"
+"""The same, plus one pydantic model class: the first model makes pydantic look for plugins (it imports
+``importlib.metadata`` and reads every installed package's entry points), as detente's models do."""
 
 
 SPLIT_RUN = """
@@ -174,6 +179,8 @@ def main() -> None:
     print(f"| `python -c pass` | {child_cpu([sys.executable, '-c', 'pass'], env, 7):.3f} s |")
     stack = [sys.executable, "-c", STACK_IMPORTS]
     print(f"| importing numpy, pydantic, typer and rich, nothing else | {child_cpu(stack, env, 7):.3f} s |")
+    with_model = child_cpu([sys.executable, "-c", STACK_MODEL], env, 7)
+    print(f"| the same and one pydantic model (pydantic's plugin lookup) | {with_model:.3f} s |")
     for cmd in (["--version"], ["--help"], ["models"]):
         print(f"| `detente {' '.join(cmd)}` | {child_cpu([*detente, *cmd], env, 7):.3f} s |")
     print()
