@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, ClassVar
 
 import numpy as np
@@ -168,6 +169,29 @@ def test_nash_is_bound_only_by_a_veto_player_it_leaves_out():
     assert f.position("x") == 60.0
     assert f.issues[0].details["veto"]["bound"] is True
     assert f.issues[0].details["veto"]["unconstrained"] < 60.0
+
+
+def test_nash_at_the_edge_of_an_acceptable_set_warns_nothing():
+    """Found by hypothesis: the slope is evaluated where an actor's gain is exactly 0.
+
+    The derivative of the log Nash product is then infinite (with the right sign); it must not
+    surface as numpy's "divide by zero" warning, and the forecast stays within the veto interval.
+    """
+    s = one_issue(
+        [5.008115384989772e-09, 93.76543476157889],
+        [142528.52137064733, 88822.19374569457],
+        status_quo=6.057476052709956e-23,
+        vetoes=[1],
+        saliences=[84.5435638489723, 92.40069285131361],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f = NashBargaining().forecast(s)
+    details = f.issues[0].details
+    lo, hi = details["interval"]  # the set every actor accepts: the slope was infinite at its edge
+    assert lo < f.position("x") < hi
+    low, high = details["veto"]["acceptable"]
+    assert low <= f.position("x") <= high
 
 
 @st.composite

@@ -77,7 +77,11 @@ class NashBargaining(IssueByIssueModel):
             """Derivative of the concave objective; decreasing in y, so its zero is the maximum."""
             dist = y - x
             gain = gap_d - np.abs(dist) ** k
-            return -float(np.sum(w * k * np.abs(dist) ** (k - 1) * np.sign(dist) / gain))
+            # At the edge of an actor's acceptable set its gain is 0 and the slope is infinite (the
+            # log of the Nash product falls to minus infinity there), with the right sign: the
+            # radius is positive, so the numerator is not 0 and no NaN arises.
+            with np.errstate(divide="ignore"):
+                return -float(np.sum(w * k * np.abs(dist) ** (k - 1) * np.sign(dist) / gain))
 
         a, b = lo + 1e-12 * (hi - lo), hi - 1e-12 * (hi - lo)
         if slope(a) <= 0:
