@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import detente.models._smp_kernel as K  # noqa: N812
@@ -16,7 +18,7 @@ from detente.errors import ModelError, ParameterError
 from detente.experiments.run import run_replicates
 from detente.models import SMP, get_model
 from detente.models.checks import small_scenario
-from detente.models.smp import smp_inputs
+from detente.models.smp import _round6, smp_inputs
 from detente.report.smp import challenge_rows, smp_sections
 from detente.scenario import Actor, Issue, Scenario, Stance
 from detente.scenarios import load_scenario
@@ -372,3 +374,30 @@ def test_detente_run_includes_the_smp_for_korea(tmp_path):
     html = (tmp_path / "rep" / "report.html").read_text()
     assert "Spatial Model of Politics (KTAB)" in html and "Who challenged whom" in html
     assert len(re.findall(r"SMP position trajectories", html)) == len(load_scenario("korea").issues)
+
+
+# --- reported numbers: _round6 is Python's round(v, 6), vectorized --------------------------------
+
+
+def _same_floats(got: list[float], want: list[float]) -> bool:
+    """Equal bit for bit: NaN matches NaN, and 0.0 does not match -0.0."""
+    return [np.float64(g).tobytes() for g in got] == [np.float64(w).tobytes() for w in want]
+
+
+def test_round6_is_pythons_round_on_halves_and_edges():
+    halves = (np.arange(-300_000, 300_000) + 0.5) / 1e6  # every one a tie at the 7th decimal (or near it)
+    grid = np.arange(0.0, 100.0, 3.3e-4)  # the 0-100 scale
+    edges = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 5e-7, -5e-7, 1.5e-6, 2.5e-6, 1e300, -1e-300])
+    for values in (halves, grid, edges, np.random.default_rng(5).random((40, 3)) * 100.0):
+        want = [round(float(v), 6) for v in values.ravel()]
+        got = np.ravel(np.asarray(_round6(values), dtype=float)).tolist()
+        assert _same_floats(got, want)
+    # 0.1234565 is stored a little below the half, so it rounds down, as Python rounds it
+    assert _round6(np.array([[0.1234565, 1.0], [2.0, 3.0]])) == [[0.123456, 1.0], [2.0, 3.0]]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64), min_size=1, max_size=50))
+def test_round6_matches_round_on_any_floats(values):
+    want = [round(v, 6) for v in values]
+    assert _same_floats(_round6(np.array(values)), want)

@@ -36,7 +36,7 @@ from detente._types import SeedLike
 from detente.errors import ModelError
 from detente.models._smp_kernel import SMPOptions, SMPRun, run_smp
 from detente.models.base import ForecastModel, ModelLimits, ModelTags, OnRound
-from detente.models.result import Challenge, Forecast, IssueForecast, Round, Status
+from detente.models.result import Forecast, IssueForecast, Round, Status
 from detente.scenario import Scenario
 
 __all__ = ["SMP", "smp_inputs"]
@@ -330,50 +330,69 @@ def _stance_issues(scenario: Scenario) -> Held:
     ]
 
 
-def _position_dict(held: Held, x: list[list[float]], k: int, row: int | None = None) -> dict[str, float]:
-    """Actor k's position (row ``row`` of ``x``, default k) on the issues it has a stance on, 0-100."""
-    r = k if row is None else row
-    return {issue: round(x[r][d] * 100.0, 6) for issue, d in held[k]}
+def _round6(values: np.ndarray) -> list[Any]:
+    """``round(float(v), 6)`` of every element, as a nested list of ``values``' shape: the same bits.
+
+    Vectorized: ``rint(v * 1e6) / 1e6`` is Python's correctly rounded result whenever ``v * 1e6`` is
+    not within its own rounding error of a half; those elements (and NaN and infinities) are
+    rounded by Python. A reported round of a80 has some 500 such numbers.
+    """
+    a = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = a * 1e6
+        out = np.rint(scaled) / 1e6
+        off_half = np.abs(scaled - np.floor(scaled) - 0.5)
+        safe = off_half > 1e-6 + np.abs(scaled) * 4.5e-16  # False for NaN, infinities and near-halves
+    if not safe.all():
+        flat, src = out.reshape(-1), a.reshape(-1)
+        for k in np.flatnonzero(~safe.reshape(-1)).tolist():
+            flat[k] = round(float(src[k]), 6)
+    return out.tolist()  # type: ignore[no-any-return]
 
 
 def _round(scenario: Scenario, run: SMPRun, t: int, held: Held | None = None) -> Round:
     """State t of a run as a :class:`Round`, with the challenges of the turn that produced it.
 
-    ``held`` is :func:`_stance_issues` of the scenario (computed if not given).
+    ``held`` is :func:`_stance_issues` of the scenario (computed if not given). Positions are
+    reported on the 0-100 scale, numbers to 6 decimals (:func:`_round6`); the round is validated in
+    one call from plain data.
     """
     held = _stance_issues(scenario) if held is None else held
-    x = run.positions[t].tolist()
     ids = scenario.actor_ids
-    st = run.setups[t]
-    challenges: list[Challenge] = []
+    x = _round6(run.positions[t] * 100.0)
+    challenges: list[dict[str, Any]] = []
     summary: dict[str, float] = {}
     if t > 0:
         turn = run.turns[t - 1]
-        bargain_i, bargain_j = turn.bargain_i.tolist(), turn.bargain_j.tolist()
+        bargain_i, bargain_j = _round6(turn.bargain_i * 100.0), _round6(turn.bargain_j * 100.0)
+        p, gain, chosen = _round6(turn.p), _round6(turn.gain), turn.chosen.tolist()
         for m, (i, j) in enumerate(zip(turn.bargain_init.tolist(), turn.bargain_rcvr.tolist(), strict=True)):
-            by_i, by_j = bool(turn.chosen[i] == m), bool(turn.chosen[j] == m)
+            by_i, by_j = chosen[i] == m, chosen[j] == m
             challenges.append(
-                Challenge(
-                    challenger=ids[i],
-                    target=ids[j],
-                    offer="bargain",
-                    accepted=by_i and by_j,
-                    probability=round(float(turn.p[i]), 6),
-                    expected_utility=round(float(turn.gain[i]), 6),
-                    details={
+                {
+                    "challenger": ids[i],
+                    "target": ids[j],
+                    "offer": "bargain",
+                    "accepted": by_i and by_j,
+                    "probability": p[i],
+                    "expected_utility": gain[i],
+                    "details": {
                         "challenger_adopted": by_i,
                         "target_adopted": by_j,
-                        "challenger_position": _position_dict(held, bargain_i, i, m),
-                        "target_position": _position_dict(held, bargain_j, j, m),
+                        "challenger_position": {issue: bargain_i[m][d] for issue, d in held[i]},
+                        "target_position": {issue: bargain_j[m][d] for issue, d in held[j]},
                     },
-                )
+                }
             )
         summary["change"] = round(run.ratios[t - 1], 6)
         summary["bargains"] = float(len(challenges))
-    return Round(
-        index=t,
-        positions={ids[k]: _position_dict(held, x, k) for k in range(len(ids))},
-        probabilities={ids[k]: round(float(st.prob[k]), 6) for k in range(len(ids))},
-        challenges=tuple(challenges),
-        summary=summary,
+    prob = _round6(run.setups[t].prob)
+    return Round.model_validate(
+        {
+            "index": t,
+            "positions": {ids[k]: {issue: x[k][d] for issue, d in held[k]} for k in range(len(ids))},
+            "probabilities": {ids[k]: prob[k] for k in range(len(ids))},
+            "challenges": challenges,
+            "summary": summary,
+        }
     )
