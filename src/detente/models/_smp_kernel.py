@@ -26,6 +26,7 @@ same to the last bit (``tests/models/test_smp_compiled.py``).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -84,8 +85,12 @@ size, else numba from :data:`NUMBA_MIN_ACTORS` actors), ``"ext"`` or ``"numba"``
 use these to check each path against numpy)."""
 
 
+@functools.cache
 def _extension() -> ModuleType | None:
-    """The compiled extension :mod:`detente.models._smp_ext`, or None where it was not built."""
+    """The compiled extension :mod:`detente.models._smp_ext`, or None where it was not built.
+
+    Looked up once: the kernels ask for it about 50 times per turn.
+    """
     try:
         from detente.models import _smp_ext
     except ImportError:  # built without a C compiler: numba or numpy
