@@ -72,17 +72,30 @@ def dgemm_gflops(n: int = 1500, repeats: int = 5) -> float:
     return 2.0 * n**3 / cpu / 1e9
 
 
-STACK_IMPORTS = (
-    "import os; os.environ['OPENBLAS_NUM_THREADS'] = '1'; "
-    "from detente.__main__ import relax_collector_for_startup; relax_collector_for_startup(); "
-    "import numpy, pydantic, typer, rich.console, rich.table; from pydantic import BaseModel"
+_AS_THE_COMMAND_LINE = (
+    "import gc, os; os.environ['OPENBLAS_NUM_THREADS'] = '1'; "
+    "from detente.__main__ import relax_collector_for_startup; relax_collector_for_startup(); {imports}; "
+    "gc.freeze()"
 )
-"""The libraries every ``detente forecast`` imports, with one BLAS thread and the collector's start-up
-allowance as the command line sets them: the floor of its start-up while those libraries are the stack."""
+"""A floor measurement: ``imports`` with one BLAS thread, the collector's start-up allowance, and the
+heap frozen before shutdown, as the command line runs."""
 
-STACK_MODEL = STACK_IMPORTS + "; exec('class M(BaseModel):\\n    x: int')"
+_STACK = "import numpy, pydantic, typer, rich.console, rich.table; from pydantic import BaseModel"
+_ONE_MODEL = "exec('class M(BaseModel):\\n    x: int')"
+
+STACK_IMPORTS = _AS_THE_COMMAND_LINE.format(imports=_STACK)
+"""The libraries every ``detente forecast`` imports, set up as the command line sets them: the floor of
+its start-up while those libraries are the stack."""
+
+STACK_MODEL = _AS_THE_COMMAND_LINE.format(imports=f"{_STACK}; {_ONE_MODEL}")
 """The same, plus one pydantic model class: the first model makes pydantic look for plugins (it imports
 ``importlib.metadata`` and reads every installed package's entry points), as detente's models do."""
+
+CORE_MODEL = _AS_THE_COMMAND_LINE.format(
+    imports=f"import numpy; from pydantic import BaseModel; {_ONE_MODEL}"
+)
+"""numpy and one pydantic model, without typer and rich: the floor of any command line whose scenario
+model is pydantic's, whatever draws its tables."""
 
 
 SPLIT_RUN = """
@@ -181,6 +194,8 @@ def main() -> None:
     print(f"| importing numpy, pydantic, typer and rich, nothing else | {child_cpu(stack, env, 7):.3f} s |")
     with_model = child_cpu([sys.executable, "-c", STACK_MODEL], env, 7)
     print(f"| the same and one pydantic model (pydantic's plugin lookup) | {with_model:.3f} s |")
+    core = child_cpu([sys.executable, "-c", CORE_MODEL], env, 7)
+    print(f"| numpy and one pydantic model, without typer and rich | {core:.3f} s |")
     for cmd in (["--version"], ["--help"], ["models"]):
         print(f"| `detente {' '.join(cmd)}` | {child_cpu([*detente, *cmd], env, 7):.3f} s |")
     print()
