@@ -28,7 +28,8 @@ import tracemalloc
 import numpy as np
 
 from detente.models import SMP
-from detente.scenario import Actor, Issue, Scenario, Stance
+from detente.models.checks import scenario_from_arrays
+from detente.scenario import Scenario
 from detente.scenarios import load_scenario
 
 KTAB_SECONDS = {"ktab-3dim": 0.6, "ktab-soe": 1.0, "ktab-6dim": 10.2, "ktab-a040": 31.0, "ktab-a080": 352.0}
@@ -42,14 +43,7 @@ def random_scenario(n_actors: int, n_issues: int = 2, seed: int = 2024) -> Scena
     share = rng.dirichlet(np.ones(n_issues), n_actors)
     sal = (share * rng.uniform(20, 100, (n_actors, 1))).round(2)
     cap = rng.lognormal(0.0, 1.0, n_actors).round(3) + 0.01
-    actors = [Actor(id=f"A{k:03d}", name=f"Actor {k}", capability=float(cap[k])) for k in range(n_actors)]
-    issues = [Issue(id=f"x{d}", name=f"Issue {d}") for d in range(n_issues)]
-    stances = [
-        Stance(actor=a.id, issue=i.id, position=float(pos[k, d]), salience=float(sal[k, d]))
-        for k, a in enumerate(actors)
-        for d, i in enumerate(issues)
-    ]
-    return Scenario(name=f"random-{n_actors}", actors=actors, issues=issues, stances=stances)
+    return scenario_from_arrays(pos, sal, cap, name=f"random-{n_actors}")
 
 
 def measure(scenario: Scenario, repeats: int, **params: object) -> dict[str, float]:

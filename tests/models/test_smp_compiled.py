@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from detente.models import SMP
 from detente.models import _smp_kernel as kernel
-from detente.scenario import Actor, Issue, Scenario, Stance
+from detente.models.checks import scenario_from_arrays
 from detente.scenarios import load_scenario
 
 
@@ -42,19 +42,6 @@ def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(kernel, "BACKEND", request.param)
     monkeypatch.setattr(kernel, "NUMBA_MIN_ACTORS", 0)
     return request.param
-
-
-def _scenario(pos: np.ndarray, sal: np.ndarray, cap: np.ndarray) -> Scenario:
-    """A scenario from positions and saliences (actors x issues) and capabilities (actors)."""
-    n, n_issues = pos.shape
-    actors = [Actor(id=f"A{k}", name=f"Actor {k}", capability=float(cap[k])) for k in range(n)]
-    issues = [Issue(id=f"x{d}", name=f"Issue {d}") for d in range(n_issues)]
-    stances = [
-        Stance(actor=a.id, issue=i.id, position=float(pos[k, d]), salience=float(sal[k, d]))
-        for k, a in enumerate(actors)
-        for d, i in enumerate(issues)
-    ]
-    return Scenario(name="random", actors=actors, issues=issues, stances=stances)
 
 
 def _run(monkeypatch: pytest.MonkeyPatch, name: str, compiled: bool, **params: object) -> kernel.SMPRun:
@@ -149,7 +136,7 @@ def test_compiled_runs_are_bit_identical_on_random_scenarios(
     n, n_issues = 40, 3
     pos = rng.choice([0.0, 25.0, 50.0, 50.0, 80.0, 100.0], (n, n_issues)) + rng.uniform(0, 3, (n, n_issues))
     sal, cap = rng.uniform(5, 40, (n, n_issues)), rng.lognormal(0, 1, n) + 0.01
-    s = _scenario(np.minimum(pos, 100.0).round(1), sal.round(1), cap.round(3))
+    s = scenario_from_arrays(np.minimum(pos, 100.0).round(1), sal.round(1), cap.round(3))
     runs = []
     for compiled in (True, False):
         monkeypatch.setattr(kernel, "USE_NUMBA", compiled)
@@ -267,6 +254,16 @@ def test_compiled_and_numpy_agree_on_random_and_extreme_scenarios(
     pos = rng.choice([0.0, 10.0, 50.0, 50.0, 99.5, 100.0], (n, n_issues))
     sal = rng.choice([0.0, 1.0, 30.0, 100.0], (n, n_issues))
     sal[:, 0] = np.maximum(sal[:, 0], 1.0)  # every actor cares about something
-    s = _scenario(pos, sal, np.minimum(scale * np.exp(rng.uniform(-20, 20, n)), 1e15))
+    s = scenario_from_arrays(pos, sal, np.minimum(scale * np.exp(rng.uniform(-20, 20, n)), 1e15))
     monkeypatch.setattr(kernel, "BACKEND", "ext")
     assert _forecast_or_error(s, True, monkeypatch) == _forecast_or_error(s, False, monkeypatch)
+
+
+def test_scenario_from_arrays_puts_each_number_where_it_belongs():
+    pos = np.array([[10.0, 20.0], [30.0, 40.0], [50.0, 60.0]])
+    sal = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    s = scenario_from_arrays(pos, sal, np.array([0.5, 1.5, 2.5]), name="grid")
+    assert s.name == "grid" and s.actor_ids == ("A000", "A001", "A002")
+    assert [a.capability for a in s.actors] == [0.5, 1.5, 2.5]
+    assert s.stance("A001", "x1").position == 40.0 and s.stance("A002", "x0").salience == 5.0
+    assert len(s.stances) == 6

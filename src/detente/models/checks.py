@@ -28,6 +28,7 @@ __all__ = [
     "KNOWN_EXCEPTIONS",
     "check_model",
     "invalid_values",
+    "scenario_from_arrays",
     "small_scenario",
     "veto_scenarios",
     "without_vetoes",
@@ -37,6 +38,25 @@ KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {}
 """(model name, check name) -> why the model deliberately fails that check."""
 
 TOLERANCE = 1e-7
+
+
+def scenario_from_arrays(
+    positions: np.ndarray, saliences: np.ndarray, capabilities: np.ndarray, *, name: str = "arrays"
+) -> Scenario:
+    """A scenario from positions and saliences (actors x issues) and capabilities (actors).
+
+    Actors are ``A000``, ``A001``, ...; issues ``x0``, ``x1``, ...; every actor holds a stance on
+    every issue. For tests and benchmarks that draw their inputs as arrays.
+    """
+    n, n_issues = positions.shape
+    actors = [Actor(id=f"A{k:03d}", name=f"Actor {k}", capability=float(capabilities[k])) for k in range(n)]
+    issues = [Issue(id=f"x{d}", name=f"Issue {d}") for d in range(n_issues)]
+    stances = [
+        Stance(actor=a.id, issue=i.id, position=float(positions[k, d]), salience=float(saliences[k, d]))
+        for k, a in enumerate(actors)
+        for d, i in enumerate(issues)
+    ]
+    return Scenario(name=name, actors=actors, issues=issues, stances=stances)
 
 
 def small_scenario() -> Scenario:
