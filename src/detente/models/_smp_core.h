@@ -30,6 +30,20 @@
 /* np.maximum(v, 0.0): v when v >= 0 or NaN, else 0. */
 static inline double smp_pos(double v) { return v < 0.0 ? 0.0 : v; }
 
+/* What a third party with utility u (and unn for its own position) expects from joining the side
+ * whose utility that is (own) or the other side (other), under commitment rule commit (0 Semi,
+ * 1 Full, 2 No). For the initiator's utility: (ik_j, i_jk); for the target's: (jk_i, j_ik). */
+SMP_ALWAYS_INLINE void smp_join_terms(const int commit, double u, double unn, double *own, double *other)
+{
+    if (commit == 1) {
+        *own = 3.0 * u;
+        *other = *own;
+    } else {
+        *own = 2.0 * u + unn;
+        *other = commit == 0 ? 3.0 * u : *own;
+    }
+}
+
 /* Add third party k's votes to the sums of targets j in [lo, hi) (commit: 0 Semi, 1 Full, 2 No). */
 SMP_ALWAYS_INLINE void smp_third_party(
     const int commit, ptrdiff_t lo, ptrdiff_t hi, const double *restrict dk, const double *restrict ok,
@@ -46,16 +60,7 @@ SMP_ALWAYS_INLINE void smp_third_party(
         double num = plus + a0[j];
         double pi = num / ((num + b0[j]) + minus);
         double j_ik, jk_i;
-        if (commit == 0) {
-            j_ik = 3.0 * unj;
-            jk_i = 2.0 * unj + unn;
-        } else if (commit == 1) {
-            j_ik = 3.0 * unj;
-            jk_i = j_ik;
-        } else {
-            j_ik = 2.0 * unj + unn;
-            jk_i = j_ik;
-        }
+        smp_join_terms(commit, unj, unn, &jk_i, &j_ik);
         double join_i = pi * ik_j + (1.0 - pi) * j_ik;
         double join_j = pi * i_jk + (1.0 - pi) * jk_i;
         double t = (join_i - join_j) * wn;
@@ -91,16 +96,7 @@ SMP_CLONES static void smp_challenge_rows(
             if (k == i) continue;
             double wn = w[k], uni = uni_t[k * n + i], unn = unn_t[k * n + i], r = rho_t[k * n + i];
             double ik_j, i_jk;
-            if (commit == 0) {
-                ik_j = 2.0 * uni + unn;
-                i_jk = 3.0 * uni;
-            } else if (commit == 1) {
-                ik_j = 3.0 * uni;
-                i_jk = ik_j;
-            } else {
-                ik_j = 2.0 * uni + unn;
-                i_jk = ik_j;
-            }
+            smp_join_terms(commit, uni, unn, &ik_j, &i_jk);
             const double *dk = dmin + k * n, *ok = one_minus + k * n;
             if (commit == 0) {
                 smp_third_party(0, 0, k, dk, ok, r, uni, unn, wn, ik_j, i_jk, a0, b0, big_a, big_b);
